@@ -1,0 +1,1 @@
+"""citebot: the platform-neutral core and its chat adapters."""

@@ -1,0 +1,1 @@
+"""Chat platform adapters: the only modules that import a chat SDK."""

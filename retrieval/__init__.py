@@ -1,0 +1,1 @@
+"""Platform-free retrieval: documents -> passages -> BM25 index -> quoted answers."""

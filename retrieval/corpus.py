@@ -1,0 +1,144 @@
+"""A corpus: the documents served, and their sentences as numbered passages.
+
+Passages are stored as parallel numpy arrays (document, paragraph, offsets) rather than
+one Python object each; :meth:`Corpus.passage` materialises one on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.documents import Document, Paragraph, find_document_files, load_document
+from retrieval.errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One sentence of a document, with where it stands."""
+
+    id: int
+    document: Document
+    paragraph: Paragraph
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.document.text[self.start : self.end]
+
+    @property
+    def source(self) -> str:
+        return self.document.title
+
+    @property
+    def section(self) -> str | None:
+        return self.paragraph.section
+
+    @property
+    def paragraph_number(self) -> int:
+        return self.paragraph.number
+
+
+class Corpus:
+    """Documents and their sentence passages, numbered 0..n-1 in document order."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        if not documents:
+            raise DocumentError("no documents to serve")
+        self.documents: tuple[Document, ...] = tuple(documents)
+        doc_ids: list[int] = []
+        para_ids: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        para_keys: list[int] = []  # a corpus-wide paragraph number per passage
+        key = -1
+        for d, document in enumerate(self.documents):
+            for p, paragraph in enumerate(document.paragraphs):
+                if not paragraph.sentences:
+                    continue
+                key += 1
+                for start, end in paragraph.sentences:
+                    doc_ids.append(d)
+                    para_ids.append(p)
+                    starts.append(start)
+                    ends.append(end)
+                    para_keys.append(key)
+        self.doc_ids = np.asarray(doc_ids, dtype=np.int32)
+        self.para_ids = np.asarray(para_ids, dtype=np.int32)
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+        self.paragraph_keys = np.asarray(para_keys, dtype=np.int32)
+        self.paragraph_count = key + 1
+
+    def __len__(self) -> int:
+        return int(self.doc_ids.shape[0])
+
+    def passage(self, passage_id: int) -> Passage:
+        document = self.documents[int(self.doc_ids[passage_id])]
+        return Passage(
+            id=int(passage_id),
+            document=document,
+            paragraph=document.paragraphs[int(self.para_ids[passage_id])],
+            start=int(self.starts[passage_id]),
+            end=int(self.ends[passage_id]),
+        )
+
+    def text(self, passage_id: int) -> str:
+        document = self.documents[int(self.doc_ids[passage_id])]
+        return document.text[int(self.starts[passage_id]) : int(self.ends[passage_id])]
+
+    def texts(self) -> Iterable[str]:
+        for i in range(len(self)):
+            yield self.text(i)
+
+    def paragraph_passages(self, passage_id: int) -> range:
+        """Ids of every passage in the same paragraph as ``passage_id``."""
+        key = self.paragraph_keys[passage_id]
+        lo = int(np.searchsorted(self.paragraph_keys, key, side="left"))
+        hi = int(np.searchsorted(self.paragraph_keys, key, side="right"))
+        return range(lo, hi)
+
+
+def load_corpus(paths: Iterable[str | Path]) -> Corpus:
+    """Load every document under ``paths``; skip a bad file with a warning if others load.
+
+    Raises :class:`DocumentError` naming the file when nothing usable remains.
+    """
+    files = find_document_files(paths)
+    documents: list[Document] = []
+    problems: list[str] = []
+    for file in files:
+        try:
+            documents.append(load_document(file))
+        except DocumentError as exc:
+            problems.append(str(exc))
+            log.warning("skipping document: %s", exc)
+    if not documents:
+        raise DocumentError("; ".join(problems) if problems else "no documents found")
+    return Corpus(documents)
+
+
+def bundled_documents_path() -> Path:
+    """The folder of documents shipped with citebot, found from any working directory.
+
+    An installed wheel carries them as the ``citebot_seeds`` package; a source checkout
+    (or an editable install) has them in ``seeds/`` beside ``retrieval/``.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("citebot_seeds")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(location)
+        if path.is_dir() and any(path.glob("*.txt")):
+            return path
+    return Path(__file__).resolve().parent.parent / "seeds"

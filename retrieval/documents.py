@@ -1,0 +1,262 @@
+"""Documents: load .txt/.md files and clean them into sections, paragraphs and sentences.
+
+The cleaned text of a document is its paragraphs (headings included) joined by blank
+lines; every sentence carries ``(start, end)`` offsets into that cleaned text, so a
+quote is always ``document.text[start:end]``: verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.errors import DocumentError
+from retrieval.sentences import sentence_spans
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+
+_URL_LINE = re.compile(r"^\s*(?:<)?(?:https?://|www\.)\S+(?:>)?\s*$", re.IGNORECASE)
+_PROMO_LINE = re.compile(
+    r"^\s*(?:related(?: article| story| content)?|read more|read also|also read|see also|"
+    r"recommended|more on this|advertisement|sponsored)\b\s*[:|-]?",
+    re.IGNORECASE,
+)
+_PROMO_EXACT = re.compile(r"^\s*(?:advertisement|sponsored content|share this article)\s*$", re.I)
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_WORD_CHARS = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_TERMINAL = ".!?…\"'”’)]"
+_MAX_HEADING_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A block of a document: a body paragraph or a heading."""
+
+    start: int
+    end: int
+    is_heading: bool
+    number: int  # 1-based among body paragraphs; 0 for headings
+    section: str | None
+    sentences: tuple[tuple[int, int], ...]  # offsets into the document's cleaned text
+
+
+@dataclass(frozen=True)
+class Document:
+    """One cleaned document."""
+
+    path: str
+    title: str
+    url: str | None
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    size_bytes: int
+
+    @property
+    def body_paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(p for p in self.paragraphs if not p.is_heading)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(self.text[p.start : p.end] for p in self.paragraphs if p.is_heading)
+
+
+def title_from_filename(path: str | Path) -> str:
+    """``taurus-leak.txt`` -> ``Taurus leak``."""
+    stem = Path(path).stem
+    words = re.sub(r"[-_.]+", " ", stem).strip()
+    if not words:
+        return Path(path).name
+    return words[0].upper() + words[1:]
+
+
+def split_front_matter(raw: str) -> tuple[dict[str, str], str, str | None]:
+    """Return ``(fields, body, problem)``; ``problem`` describes broken front matter."""
+    if not raw.startswith("---"):
+        return {}, raw, None
+    lines = raw.split("\n")
+    if lines[0].strip() != "---":
+        return {}, raw, None
+    for i in range(1, min(len(lines), 60)):
+        if lines[i].strip() in ("---", "..."):
+            fields: dict[str, str] = {}
+            for line in lines[1:i]:
+                if ":" in line:
+                    key, _, value = line.partition(":")
+                    fields[key.strip().lower()] = value.strip().strip("\"'")
+                elif line.strip():
+                    return {}, "\n".join(lines[i + 1 :]), f"unreadable front matter line {line!r}"
+            return fields, "\n".join(lines[i + 1 :]), None
+    return {}, raw, "front matter opened with '---' but never closed"
+
+
+def _is_debris(line: str) -> bool:
+    return bool(_URL_LINE.match(line) or _PROMO_EXACT.match(line) or _PROMO_LINE.match(line))
+
+
+def _blocks(body: str) -> list[list[str]]:
+    """Blank-line separated blocks of stripped lines, with debris lines removed."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for raw_line in body.split("\n"):
+        line = raw_line.strip()
+        if not line:
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        if _is_debris(line):
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            if current:
+                blocks.append(current)
+                current = []
+            blocks.append(["#" + heading.group(2)])
+            continue
+        current.append(line)
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _vocabulary(body: str) -> set[str]:
+    return {w.lower() for w in _WORD_CHARS.findall(body)}
+
+
+def _join_hyphenated(left: str, right: str, vocab: set[str]) -> str:
+    """Join ``left`` (ending in '-') and ``right`` across a line break."""
+    head_match = re.search(r"([^\W_]+)-$", left)
+    tail_match = re.match(r"([^\W_]+)", right)
+    if not head_match or not tail_match:
+        return left + right
+    head, tail = head_match.group(1), tail_match.group(1)
+    joined, hyphenated = (head + tail).lower(), f"{head}-{tail}".lower()
+    if joined in vocab and hyphenated not in vocab:
+        return left[:-1] + right
+    keep = (
+        hyphenated in vocab
+        or head.isdigit()
+        or tail[0].isupper()
+        or (head.lower() in vocab and tail.lower() in vocab)
+    )
+    return left + right if keep else left[:-1] + right
+
+
+def _join_lines(lines: Sequence[str], vocab: set[str]) -> str:
+    text = lines[0]
+    for line in lines[1:]:
+        if re.search(r"[^\W_]-$", text) and re.match(r"[^\W_]", line):
+            text = _join_hyphenated(text, line, vocab)
+        else:
+            text = f"{text} {line}"
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def _looks_like_heading(block: list[str], text: str, is_last: bool) -> bool:
+    if len(block) != 1 or is_last or not text or not text[0].isupper():
+        return False
+    if len(text.split()) > _MAX_HEADING_WORDS:
+        return False
+    return text.endswith(("?", ":")) or text[-1] not in _TERMINAL + ",;"
+
+
+def _continues(previous: str, following: str) -> bool:
+    """A paragraph break inside a sentence: the page-break artefact."""
+    return bool(previous) and previous[-1] not in _TERMINAL + ":" and following[:1].islower()
+
+
+def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Document:
+    """Clean raw text into a :class:`Document` with located paragraphs and sentences."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    fields, body, _problem = split_front_matter(raw)
+    vocab = _vocabulary(body)
+    merged: list[tuple[str, bool]] = []  # (text, is_heading)
+    blocks = _blocks(body)
+    for i, block in enumerate(blocks):
+        if block[0].startswith("#") and len(block) == 1:
+            merged.append((block[0][1:].strip(), True))
+            continue
+        text = _join_lines(block, vocab)
+        if merged and not merged[-1][1] and _continues(merged[-1][0], text):
+            merged[-1] = (f"{merged[-1][0]} {text}", False)
+            continue
+        merged.append((text, _looks_like_heading(block, text, i == len(blocks) - 1)))
+    paragraphs: list[Paragraph] = []
+    pieces: list[str] = []
+    offset, number, section = 0, 0, None
+    for text, is_heading in merged:
+        start = offset
+        end = start + len(text)
+        if is_heading:
+            section = text
+            paragraphs.append(Paragraph(start, end, True, 0, section, ()))
+        else:
+            number += 1
+            spans = tuple(sentence_spans(text, base=start))
+            paragraphs.append(Paragraph(start, end, False, number, section, spans))
+        pieces.append(text)
+        offset = end + 2
+    title = fields.get("title") or title_from_filename(path)
+    return Document(
+        path=path,
+        title=title,
+        url=fields.get("url"),
+        text="\n\n".join(pieces),
+        paragraphs=tuple(paragraphs),
+        size_bytes=size_bytes if size_bytes is not None else len(raw.encode("utf-8")),
+    )
+
+
+def decode_document_bytes(data: bytes, *, path: str) -> str:
+    """Decode UTF-8 (with or without BOM) or UTF-16 with BOM; reject binary data."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"{path}: not valid UTF-16 text ({exc.reason})") from exc
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{path}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and try again"
+        ) from exc
+
+
+def load_document(path: Path) -> Document:
+    """Read and clean one file; raise :class:`DocumentError` naming it on failure."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    text = decode_document_bytes(data, path=str(path))
+    document = clean_document(text, path=str(path), size_bytes=len(data))
+    if not any(p.sentences for p in document.paragraphs):
+        raise DocumentError(f"{path}: has no text to answer from")
+    return document
+
+
+def find_document_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (recursively) into supported document files."""
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.exists():
+            raise DocumentError(f"{path}: no such file or folder")
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not files:
+                raise DocumentError(f"{path}: folder holds no .txt or .md documents")
+            found.extend(files)
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found.append(path)
+        else:
+            raise DocumentError(f"{path}: not a .txt or .md document")
+    return found
