@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error("-k must be at least 1")
             return run_ask(args, stdin=sys.stdin, stdout=sys.stdout)
         if args.command == "summary":
-            from bot.commands import run_summary
+            from bot.summary_command import run_summary
 
             return run_summary(args, stdout=sys.stdout)
         if args.command == "chat":
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_discord(args)
         if args.command == "index":
-            from bot.commands import run_index
+            from bot.index_command import run_index
 
             return run_index(args, stdout=sys.stdout)
     except CitebotError as exc:

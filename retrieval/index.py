@@ -58,11 +58,23 @@ class BM25Index:
             return np.zeros(len(self.corpus))
         return np.asarray(self._bm25.get_scores(known), dtype=np.float64)
 
-    def search(self, terms: Sequence[str], k: int = 5) -> list[ScoredPassage]:
+    def scores_for(self, terms: Sequence[str], ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """BM25 scores of the passages ``ids`` only (same values as :meth:`scores`)."""
+        known = [t for t in terms if t in self.vocabulary]
+        if not known or len(ids) == 0:
+            return np.zeros(len(ids))
+        return np.asarray(self._bm25.get_batch_scores(known, list(map(int, ids))))
+
+    def top(self, terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and scores of the ``k`` best passages with a positive score, best first."""
         scores = self.scores(terms)
-        k = min(k, len(scores))
+        k = min(k, int(np.count_nonzero(scores > 0)))
         if k <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [ScoredPassage(self.corpus.passage(int(i)), float(scores[i])) for i in top]
+        return top.astype(np.int64), scores[top]
+
+    def search(self, terms: Sequence[str], k: int = 5) -> list[ScoredPassage]:
+        ids, scores = self.top(terms, k)
+        return [ScoredPassage(self.corpus.passage(int(i)), float(s)) for i, s in zip(ids, scores)]
