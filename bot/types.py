@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Platform(str, Enum):
+class Platform(StrEnum):
     CONSOLE = "console"
     SLACK = "slack"
     DISCORD = "discord"
 
 
-class ReplyKind(str, Enum):
+class ReplyKind(StrEnum):
     ANSWER = "answer"  # the documents answer: citations hold the quotes
     DECLINE = "decline"  # the documents do not answer: citations may hold weak passages
     SUMMARY = "summary"

@@ -1,0 +1,92 @@
+"""Command parsing shared by every platform: what does a message ask the bot to do?"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+COMMANDS = ("ask", "summary", "sources", "help")
+_ALIASES = {
+    "ask": "ask", "question": "ask", "q": "ask",
+    "summary": "summary", "summarise": "summary", "summarize": "summary", "tldr": "summary",
+    "sources": "sources", "source": "sources", "documents": "sources", "docs": "sources",
+    "help": "help", "commands": "help", "usage": "help",
+    "start": "help",
+}
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|yo|hallo|hola|greetings|good (?:morning|afternoon|evening)|"
+    r"thanks|thank you|ty|cheers|ping)(?:\s+(?:there|all|everyone|bot|citebot))?[\s!.,?]*$",
+    re.IGNORECASE,
+)
+# Zero-width and bidi formatting characters users paste by accident (or on purpose).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+# Chat markup that is not part of a question: mentions, channel links, custom emoji, tags.
+_MENTION = re.compile(r"<(?:[@#!]|/\w|a?:\w+:)[^<>]{0,120}>")
+_LINK = re.compile(r"<((?:https?|mailto):[^<>|\s]{1,2000})(?:\|([^<>]{0,500}))?>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,15}(?:\s[^<>]{0,200})?/?>")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # one of COMMANDS
+    argument: str  # the question, the summary topic, or ""
+
+
+def clean_text(text: str) -> str:
+    """Normalise user text: NFC, no control or invisible characters, tidy spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _MENTION.sub(" ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _TAG.sub(" ", text)
+    text = "".join(
+        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text
+    )
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def parse(text: str, *, command: str | None = None) -> Command:
+    """Read a message (or a slash command and its argument) as a :class:`Command`.
+
+    ``summary [TOPIC]``, ``sources``, ``help`` (optionally with a leading ``/`` or ``!``);
+    a greeting or empty text is ``help``; anything else is a question.
+    """
+    text = clean_text(text)
+    if command is not None:
+        name = _ALIASES.get(command.strip().lstrip("/!").lower())
+        if name is None:
+            return Command("help", "")
+        if name == "ask" and (not text or _GREETING.match(text)):
+            return Command("help", "")
+        return Command(name, text if name in ("ask", "summary") else "")
+    if not text or _GREETING.match(text):
+        return Command("help", "")
+    head, _, rest = text.partition(" ")
+    if "\n" in head:
+        head, _, more = head.partition("\n")
+        rest = f"{more} {rest}".strip()
+    slashed = head[:1] in "/!"
+    word = head.lstrip("/!").rstrip(":,.!?").lower()
+    name = _ALIASES.get(word)
+    if name is not None and (slashed or _bare_command(name, rest, head)):
+        argument = rest.strip()
+        if name == "ask" and not argument:
+            return Command("help", "")
+        return Command(name, argument if name in ("ask", "summary") else "")
+    if slashed and name is None:
+        return Command("help", "")
+    return Command("ask", text)
+
+
+def _bare_command(name: str, rest: str, head: str) -> bool:
+    """A command word without a slash: only when it reads as a command, not a question."""
+    if head.endswith("?"):
+        return False
+    if name == "summary":
+        return not rest.endswith("?") and len(rest.split()) <= 12
+    if name == "ask":
+        return bool(rest)
+    return not rest  # "sources", "help" on their own

@@ -1,0 +1,105 @@
+"""Does a question lean on the previous turn of its thread, or stand on its own?
+
+General cues only: an opening that continues ("and ...", "what about ...", "also ..."),
+an ellipsis, a third-person pronoun with no antecedent inside the question, or a
+question with no specific words of its own that the documents know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from retrieval.analysis import Analyzer
+
+_CONTINUES = re.compile(
+    r"^(?:\.\.\.|…|and\b|but\b|also\b|so\b|then\b|or\b|plus\b|what about\b|how about\b|"
+    r"what else\b|anything else\b|any more\b|anymore\b|more\b|why\b(?=[\s?!.]*$)|"
+    r"how come\b|really\b|same\b|what of\b|and then\b|who else\b|where else\b)",
+    re.IGNORECASE,
+)
+_ANAPHOR = re.compile(
+    r"\b(?:he|she|it|they|him|her|them|his|hers|its|their|theirs|this|that|these|those|"
+    r"there|then|the same|such|former|latter)\b",
+    re.IGNORECASE,
+)
+# "that" / "there" / "then" in these uses do not point back to an earlier turn.
+_NON_ANAPHORIC = re.compile(
+    r"\b(?:so that|such that|now that|given that|except that|is there|are there|was there|"
+    r"were there|there (?:is|are|was|were|has|have)|and then|since then|by then|"
+    r"(?:say|said|says|claim|claimed|think|thinks|know|knows|mean|means|believe|suggest|"
+    r"suggested|argue|argued|warn|warned|prove|proved|show|shows|showed) that)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]+")
+_SHORT_WORDS = 4
+
+
+def content_words(analyzer: Analyzer, text: str) -> list[str]:
+    """Folded non-stopwords of ``text``, in order, without repeats."""
+    stop = analyzer.stopwords
+    return list(dict.fromkeys(w for w in analyzer.words(text, limit=True) if w not in stop))
+
+
+def names_in(analyzer: Analyzer, text: str) -> list[str]:
+    """Folded capitalised words that are not the first of a sentence: likely names."""
+    return list(dict.fromkeys(fold_word for m in _NAME.finditer(text)
+                              for fold_word in analyzer.words(m.group(0))))
+
+
+def replaces_subject(question: str, *, analyzer: Analyzer, vocabulary: Collection[str]) -> bool:
+    """"And Kiesewetter?", "What about France?": the earlier question, asked of a new subject."""
+    text = question.strip()
+    if not _CONTINUES.match(text) or _ANAPHOR.search(_NON_ANAPHORIC.sub(" ", text)):
+        return False
+    known = [t for t in analyzer.question_terms(text) if t in vocabulary]
+    return bool(known) and len(analyzer.words(text, limit=True)) <= 6
+
+
+def followup_query(question: str, previous_question: str, previous_words: Collection[str],
+                   previous_names: Collection[str], *, analyzer: Analyzer,
+                   vocabulary: Collection[str]) -> str:
+    """The text to look up for a follow-up: the question plus what it leans on.
+
+    "And Kiesewetter?" after "Who is Pistorius?" asks the earlier question of a new
+    subject ("Who is Kiesewetter?"); otherwise the earlier question's content words are
+    added to the question ("When did she post it? posted recording").
+    """
+    if replaces_subject(question, analyzer=analyzer, vocabulary=vocabulary):
+        names = set(previous_names)
+        subject = _CONTINUES.sub("", question.strip(), count=1).strip(" ,.;:?!")
+        replaced = [False]
+
+        def swap(match: re.Match[str]) -> str:
+            if not set(analyzer.words(match.group(0))) <= names:
+                return match.group(0)
+            first = not replaced[0]
+            replaced[0] = True
+            return subject if first else ""
+
+        frame = re.sub(r"\s+", " ", _NAME.sub(swap, previous_question)).strip()
+        if replaced[0]:
+            return frame if frame.endswith("?") else frame + "?"
+        return f"{subject} {' '.join(previous_words)}"
+    own = set(content_words(analyzer, question))
+    carried = [w for w in previous_words if w not in own]
+    return f"{question} {' '.join(carried)}"
+
+
+def leans_on_previous(question: str, *, analyzer: Analyzer, vocabulary: Collection[str]) -> bool:
+    """True when ``question`` reads as a follow-up to the previous turn."""
+    text = question.strip()
+    if not text:
+        return False
+    if _CONTINUES.match(text) or text.rstrip("?!. ").endswith(("...", "…")):
+        return True
+    known = [t for t in analyzer.question_terms(text) if t in vocabulary]
+    if not known:
+        return True  # nothing of its own to look up: "When?", "How many?"
+    words = analyzer.words(text, limit=True)
+    names = [m for m in _NAME.finditer(text) if analyzer.stem(m.group(0).casefold()) in vocabulary]
+    scrubbed = _NON_ANAPHORIC.sub(" ", text)
+    for match in _ANAPHOR.finditer(scrubbed):
+        if not any(name.start() < match.start() for name in names):
+            return True  # a pronoun whose antecedent is not in the question itself
+    return len(words) <= _SHORT_WORDS and len(known) <= 1 and not names

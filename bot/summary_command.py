@@ -1,0 +1,58 @@
+"""``citebot summary [--json] [--docs ...] [TOPIC]``: an extractive summary on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from bot.config import Settings
+from bot.render import plain_text
+from bot.types import Citation, Reply, ReplyKind
+from retrieval.engine import build_engine
+from retrieval.summary import Summarizer, Summary
+
+
+def summary_reply(summary: Summary) -> Reply:
+    citations = tuple(
+        Citation(
+            quote=c.quote, source=c.source, section=c.section, paragraph=c.paragraph,
+            score=c.score,
+        )
+        for c in summary.citations
+    )
+    return Reply(ReplyKind.SUMMARY, summary.text, citations)
+
+
+def summary_to_json(summary: Summary) -> dict[str, object]:
+    """``{"topic", "text", "citations"}``; citations as in ``ask --json``, document order."""
+    return {
+        "topic": summary.topic,
+        "text": plain_text(summary_reply(summary)),
+        "covered": summary.covered,
+        "citations": [
+            {
+                "quote": c.quote,
+                "source": c.source,
+                "section": c.section,
+                "paragraph": c.paragraph,
+                "score": c.score,
+            }
+            for c in summary.citations
+        ],
+    }
+
+
+def run_summary(args: argparse.Namespace, *, stdout: TextIO) -> int:
+    settings = Settings.from_env()
+    docs = args.docs or list(settings.docs_paths) or None
+    engine = build_engine(docs)
+    summarizer = Summarizer(index=engine.index, max_sentences=settings.summary_sentences)
+    topic = " ".join(args.topic).strip() or None
+    summary = summarizer.summarize(topic)
+    if args.json:
+        stdout.write(json.dumps(summary_to_json(summary), ensure_ascii=False) + "\n")
+    else:
+        stdout.write(plain_text(summary_reply(summary)) + "\n")
+    stdout.flush()
+    return 0
