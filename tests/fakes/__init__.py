@@ -1,0 +1,1 @@
+"""Loopback fakes of the outside world (chat platforms' APIs) for tests and benchmarks."""
