@@ -32,7 +32,7 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
     return {
         "question": answer.question,
         "answered": answer.answered,
-        "text": answer_text(answer),
+        "text": answer_text(answer, locators=True),
         "citations": [
             {
                 "quote": c.quote,
@@ -53,18 +53,38 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
         yield " ".join(args.question)
         return
     for line in stdin:
-        yield line.rstrip("\n")
+        yield line.rstrip("\r\n")
+
+
+def _split_docs_and_question(args: argparse.Namespace) -> None:
+    """``--docs a.txt "Who ...?"``: ``--docs`` takes several paths, so a question written
+    after it lands among them. Trailing entries that are not existing paths (after at
+    least one path) are the question."""
+    from pathlib import Path
+
+    docs = list(args.docs or [])
+    if args.question or len(docs) < 2:
+        return
+    cut = len(docs)
+    while cut > 1 and not Path(docs[cut - 1]).expanduser().exists():
+        cut -= 1
+    if cut < len(docs):
+        args.question, args.docs = docs[cut:], docs[:cut]
 
 
 def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
+    """Answer the question given, or each stdin line; exit 2 for an empty argument."""
     from bot.answers import answer_text
     from retrieval.answer import Answer
     from retrieval.engine import build_engine
 
+    _split_docs_and_question(args)
     engine: Engine = build_engine(args.docs)
+    status = EXIT_OK
     for question in _questions(args, stdin):
         if not question.strip():
             answer = Answer(question, False, reason=EMPTY_QUESTION_HELP)
+            status = EXIT_USAGE if args.question else status
         else:
             answer = engine.answerer.answer(question, k=args.k)
         if args.json:
@@ -72,7 +92,7 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
         else:
             stdout.write(answer_text(answer, locators=True) + "\n")
         stdout.flush()
-    return EXIT_OK
+    return status
 
 
 def _add_docs(parser: argparse.ArgumentParser) -> None:

@@ -7,15 +7,22 @@ quote is always ``document.text[start:end]``: verbatim by construction.
 
 from __future__ import annotations
 
+import logging
+import math
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.errors import DocumentError
+from retrieval.errors import ConfigError, DocumentError
 from retrieval.sentences import sentence_spans
 
+log = logging.getLogger(__name__)
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+MAX_DOCUMENT_MB_ENV = "CITEBOT_MAX_DOCUMENT_MB"
+DEFAULT_MAX_DOCUMENT_MB = 256.0  # above the 106 MB 1M-passage benchmark file
 
 _URL_LINE = re.compile(r"^\s*(?:<)?(?:https?://|www\.)\S+(?:>)?\s*$", re.IGNORECASE)
 _PROMO_LINE = re.compile(
@@ -24,10 +31,14 @@ _PROMO_LINE = re.compile(
     re.IGNORECASE,
 )
 _PROMO_EXACT = re.compile(r"^\s*(?:advertisement|sponsored content|share this article)\s*$", re.I)
+# C0 controls (but tab and newline) and DEL: a quote must not carry terminal escapes or bells.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _WORD_CHARS = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
+# Above this many paragraphs a document keeps them as arrays (retrieval/paragraphs.py).
+_TABLE_MIN_PARAGRAPHS = 20_000
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,7 @@ class Document:
     title: str
     url: str | None
     text: str
-    paragraphs: tuple[Paragraph, ...]
+    paragraphs: Sequence[Paragraph]  # a tuple, or a ParagraphTable for large documents
     size_bytes: int
 
     @property
@@ -125,7 +136,20 @@ def _vocabulary(body: str) -> set[str]:
     return {w.lower() for w in _WORD_CHARS.findall(body)}
 
 
-def _join_hyphenated(left: str, right: str, vocab: set[str]) -> str:
+class _LazyVocabulary:
+    """The body's words, collected only when a hyphenated line break needs them."""
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._words: set[str] | None = None
+
+    def __contains__(self, word: object) -> bool:
+        if self._words is None:
+            self._words = _vocabulary(self._body)
+        return word in self._words
+
+
+def _join_hyphenated(left: str, right: str, vocab: Container[str]) -> str:
     """Join ``left`` (ending in '-') and ``right`` across a line break."""
     head_match = re.search(r"([^\W_]+)-$", left)
     tail_match = re.match(r"([^\W_]+)", right)
@@ -144,14 +168,14 @@ def _join_hyphenated(left: str, right: str, vocab: set[str]) -> str:
     return left + right if keep else left[:-1] + right
 
 
-def _join_lines(lines: Sequence[str], vocab: set[str]) -> str:
+def _join_lines(lines: Sequence[str], vocab: Container[str]) -> str:
     text = lines[0]
     for line in lines[1:]:
         if re.search(r"[^\W_]-$", text) and re.match(r"[^\W_]", line):
             text = _join_hyphenated(text, line, vocab)
         else:
             text = f"{text} {line}"
-    return re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"[ \t]+", " ", text) if "  " in text or "\t" in text else text
 
 
 def _looks_like_heading(block: list[str], text: str, is_last: bool) -> bool:
@@ -170,10 +194,16 @@ def _continues(previous: str, following: str) -> bool:
 def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Document:
     """Clean raw text into a :class:`Document` with located paragraphs and sentences."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    raw = _CONTROL.sub(" ", raw)
     fields, body, _problem = split_front_matter(raw)
-    vocab = _vocabulary(body)
+    if _problem:
+        log.warning("%s: %s; reading the file as plain text", path, _problem)
+    if size_bytes is None:
+        size_bytes = len(raw.encode("utf-8"))
+    vocab = _LazyVocabulary(body)
     merged: list[tuple[str, bool]] = []  # (text, is_heading)
     blocks = _blocks(body)
+    del raw, body  # a large document's text is joined again below: hold no extra copy
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:
             merged.append((block[0][1:].strip(), True))
@@ -182,8 +212,18 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
         if merged and not merged[-1][1] and _continues(merged[-1][0], text):
             merged[-1] = (f"{merged[-1][0]} {text}", False)
             continue
-        merged.append((text, _looks_like_heading(block, text, i == len(blocks) - 1)))
+        following = blocks[i + 1][0] if i + 1 < len(blocks) else ""
+        heading = _looks_like_heading(block, text, i == len(blocks) - 1)
+        # A short line whose sentence goes on after a page break is no heading.
+        heading = heading and not (text[-1] not in "?:" and following[:1].islower())
+        merged.append((text, heading))
+    del blocks, vocab
     paragraphs: list[Paragraph] = []
+    table = None
+    if len(merged) > _TABLE_MIN_PARAGRAPHS:  # large document: arrays, not one object each
+        from retrieval.paragraphs import ParagraphTableBuilder
+
+        table = ParagraphTableBuilder()
     pieces: list[str] = []
     offset, number, section = 0, 0, None
     for text, is_heading in merged:
@@ -191,21 +231,28 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
         end = start + len(text)
         if is_heading:
             section = text
-            paragraphs.append(Paragraph(start, end, True, 0, section, ()))
+            if table is not None:
+                table.add(start, end, True, 0, section, ())
+            else:
+                paragraphs.append(Paragraph(start, end, True, 0, section, ()))
         else:
             number += 1
             spans = tuple(sentence_spans(text, base=start))
-            paragraphs.append(Paragraph(start, end, False, number, section, spans))
+            if table is not None:
+                table.add(start, end, False, number, section, spans)
+            else:
+                paragraphs.append(Paragraph(start, end, False, number, section, spans))
         pieces.append(text)
         offset = end + 2
+    del merged
     title = fields.get("title") or title_from_filename(path)
     return Document(
         path=path,
         title=title,
         url=fields.get("url"),
         text="\n\n".join(pieces),
-        paragraphs=tuple(paragraphs),
-        size_bytes=size_bytes if size_bytes is not None else len(raw.encode("utf-8")),
+        paragraphs=table.build() if table is not None else tuple(paragraphs),
+        size_bytes=size_bytes,
     )
 
 
@@ -226,14 +273,40 @@ def decode_document_bytes(data: bytes, *, path: str) -> str:
         ) from exc
 
 
-def load_document(path: Path) -> Document:
-    """Read and clean one file; raise :class:`DocumentError` naming it on failure."""
+def max_document_bytes(environ: Mapping[str, str] | None = None) -> int | None:
+    """``CITEBOT_MAX_DOCUMENT_MB`` (default 256) in bytes; ``0`` means no limit."""
+    raw = (os.environ if environ is None else environ).get(MAX_DOCUMENT_MB_ENV, "").strip()
     try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_DOCUMENT_MB
+    except ValueError:
+        megabytes = -1.0
+    if not math.isfinite(megabytes) or megabytes < 0:
+        raise ConfigError(
+            f"{MAX_DOCUMENT_MB_ENV} must be a number of megabytes (0: no limit), got {raw[:40]!r}"
+        )
+    return int(megabytes * 1024 * 1024) or None
+
+
+def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
+    """Read and clean one file; raise :class:`DocumentError` naming it on failure.
+
+    Files above ``max_bytes`` (default :func:`max_document_bytes`) are refused unread.
+    """
+    limit = max_bytes if max_bytes is not None else max_document_bytes()
+    try:
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise DocumentError(
+                f"{path}: too large ({size / 1048576:,.1f} MB; the limit is "
+                f"{limit / 1048576:,.1f} MB, set by {MAX_DOCUMENT_MB_ENV})"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    size_bytes = len(data)
     text = decode_document_bytes(data, path=str(path))
-    document = clean_document(text, path=str(path), size_bytes=len(data))
+    del data
+    document = clean_document(text, path=str(path), size_bytes=size_bytes)
     if not any(p.sentences for p in document.paragraphs):
         raise DocumentError(f"{path}: has no text to answer from")
     return document
@@ -242,21 +315,55 @@ def load_document(path: Path) -> Document:
 def find_document_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders (recursively) into supported document files."""
     found: list[Path] = []
+    problems: list[str] = []
     for given in paths:
         path = Path(given).expanduser()
         if not path.exists():
-            raise DocumentError(f"{path}: no such file or folder")
-        if path.is_dir():
+            problems.append(f"{path}: no such file or folder")
+        elif path.is_dir():
             files = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not files:
-                raise DocumentError(f"{path}: folder holds no .txt or .md documents")
+                problems.append(f"{path}: folder holds no .txt or .md documents")
             found.extend(files)
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             found.append(path)
         else:
-            raise DocumentError(f"{path}: not a .txt or .md document")
+            problems.append(f"{path}: not a .txt or .md document")
+    if not found:  # nothing to serve: say why (a skipped path is only a warning otherwise)
+        raise DocumentError("; ".join(problems) if problems else "no documents given")
+    for problem in problems:
+        log.warning("skipping: %s", problem)
     return found
+
+
+def document_from_paragraphs(
+    paragraphs: Sequence[str], *, title: str, path: str | None = None
+) -> Document:
+    """A document from already clean paragraphs (no heading detection, no line joins).
+
+    Used for corpora that come pre-segmented, such as the SQuAD benchmark articles.
+    """
+    pieces: list[str] = []
+    built: list[Paragraph] = []
+    offset = 0
+    for text in paragraphs:
+        text = re.sub(r"\s+", " ", text).strip()
+        if not text:
+            continue
+        spans = tuple(sentence_spans(text, base=offset))
+        built.append(Paragraph(offset, offset + len(text), False, len(built) + 1, None, spans))
+        pieces.append(text)
+        offset += len(text) + 2
+    joined = "\n\n".join(pieces)
+    return Document(
+        path=path or title,
+        title=title,
+        url=None,
+        text=joined,
+        paragraphs=tuple(built),
+        size_bytes=len(joined.encode("utf-8")),
+    )

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 # Lower-case forms, without the trailing period.
-_ABBREVIATIONS = frozenset(
-    """
+_ABBREVIATION_TEXT = """
     mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm maj gov sen rep rev hon pres
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
     inc ltd co corp bros dept univ assn est approx vs etc al fig figs no nos vol vols pp ed eds
     cf ca op seq art ch sec ave blvd rd
-    """.split()
-)
+"""
+_ABBREVIATIONS = frozenset(_ABBREVIATION_TEXT.split())
 
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then space.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
@@ -59,7 +58,7 @@ def sentence_spans(text: str, base: int = 0) -> list[tuple[int, int]]:
         end = match.end()
         if not _NEXT_START.match(text, end):
             continue
-        if _inside_open_quote(text, start, match.start()):
+        if _inside_open_quote(text, start, match.end()):
             continue
         punct = text[match.start()]
         if punct == "." and match.end() - match.start() == 1 and _is_abbreviation(

@@ -1,0 +1,176 @@
+"""Answer quality: the article dev set and the SQuAD tuning set, via Engine/Answerer.
+
+    python benchmarks/quality.py                       # both sets, shipped model
+    python benchmarks/quality.py --only article --show
+    python benchmarks/quality.py --model /tmp/m.json   # another reranker model
+
+Article: hit@1 = the first citation contains a gold string; ``gold: null`` questions
+must be declined; an answerable question declined is a false decline.
+SQuAD: each article's paragraphs are indexed as one document; hit@1 and the quote
+length come from ``Answerer.answer`` (what ``citebot ask`` prints), hit@3 and MRR
+(over the ten best) from ``Answerer.ranked_citations``, the same ranking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from retrieval.analysis import Analyzer  # noqa: E402
+from retrieval.answer import Answerer  # noqa: E402
+from retrieval.corpus import Corpus  # noqa: E402
+from retrieval.documents import document_from_paragraphs  # noqa: E402
+from retrieval.engine import Engine, build_engine  # noqa: E402
+from retrieval.index import BM25Index  # noqa: E402
+from retrieval.rerank import TreeModel, load_model  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+ARTICLE_DEV = SHARED / "eval" / "article-dev.jsonl"
+SQUAD = SHARED / "eval" / "squad-dev-tuning.json"
+
+
+@dataclass(frozen=True)
+class SquadArticle:
+    title: str
+    paragraphs: tuple[str, ...]
+    questions: tuple[tuple[str, tuple[str, ...]], ...]  # (question, gold answers)
+
+
+def load_squad(path: Path = SQUAD) -> list[SquadArticle]:
+    data = json.loads(path.read_text("utf-8"))["data"]
+    articles = []
+    for article in data:
+        paragraphs = tuple(p["context"] for p in article["paragraphs"])
+        questions = tuple(
+            (qa["question"], tuple(dict.fromkeys(a["text"].strip() for a in qa["answers"])))
+            for p in article["paragraphs"] for qa in p["qas"]
+        )
+        articles.append(SquadArticle(article["title"], paragraphs, questions))
+    return articles
+
+
+def squad_engine(article: SquadArticle, *, analyzer: Analyzer, model: TreeModel) -> Engine:
+    document = document_from_paragraphs(article.paragraphs, title=article.title.replace("_", " "))
+    corpus = Corpus([document])
+    index = BM25Index(corpus=corpus, analyzer=analyzer)
+    return Engine(corpus=corpus, index=index, answerer=Answerer(index=index, reranker=model))
+
+
+def _contains(quote: str, golds: Iterable[str]) -> bool:
+    return any(g and g in quote for g in golds)
+
+
+def evaluate_squad(
+    articles: Sequence[SquadArticle], *, model: TreeModel, analyzer: Analyzer | None = None
+) -> dict[str, float]:
+    analyzer = analyzer or Analyzer()
+    hits1 = hits3 = 0
+    rr = 0.0
+    declined = 0
+    lengths: list[int] = []
+    one_sentence = 0
+    times: list[float] = []
+    n = 0
+    for article in articles:
+        engine = squad_engine(article, analyzer=analyzer, model=model)
+        answerer = engine.answerer
+        for question, golds in article.questions:
+            t0 = time.perf_counter()
+            answer = answerer.answer(question, k=3)
+            times.append(time.perf_counter() - t0)
+            ranked = answerer.ranked_citations(question, k=10)
+            n += 1
+            declined += not answer.answered
+            if answer.citations:
+                top = answer.citations[0]
+                lengths.append(len(top.quote))
+                one_sentence += top.quote == engine.corpus.text(top.passage_id)
+                hits1 += _contains(top.quote, golds)
+            hits3 += any(_contains(c.quote, golds) for c in ranked[:3])
+            for rank, citation in enumerate(ranked, start=1):
+                if _contains(citation.quote, golds):
+                    rr += 1.0 / rank
+                    break
+    times.sort()
+    return {
+        "questions": n,
+        "hit@1": hits1 / n,
+        "hit@3": hits3 / n,
+        "mrr@10": rr / n,
+        "declined": declined / n,
+        "mean_quote_chars": statistics.fmean(lengths) if lengths else 0.0,
+        "one_sentence_quotes": one_sentence / max(1, len(lengths)),
+        "answer_ms_mean": 1000 * statistics.fmean(times),
+        "answer_ms_p99": 1000 * times[int(0.99 * (len(times) - 1))],
+    }
+
+
+def evaluate_article(engine: Engine, questions: Sequence[dict], *, show: bool = False) -> dict:
+    hits = null_ok = nulls = false_declines = answerable = 0
+    for item in questions:
+        answer = engine.answerer.answer(item["question"], k=3)
+        gold = item.get("gold")
+        top = answer.citations[0].quote if answer.citations else ""
+        if gold is None:
+            nulls += 1
+            ok = not answer.answered
+            null_ok += ok
+        else:
+            answerable += 1
+            ok = answer.answered and _contains(top, gold)
+            hits += ok
+            false_declines += not answer.answered
+        if show:
+            mark = "ok " if ok else "BAD"
+            state = "answered" if answer.answered else f"declined missing={answer.missing_terms}"
+            support = answer.extra.get("support", 0.0)
+            print(f"{mark} {item.get('id', '')} {item['question']!r} {state} "
+                  f"support={support:.2f}\n     -> {top[:110]!r}")
+    return {
+        "answerable": answerable,
+        "hit@1": hits / max(1, answerable),
+        "false_declines": false_declines,
+        "unanswerable": nulls,
+        "declined_ok": null_ok,
+    }
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=("article", "squad"), default=None)
+    parser.add_argument("--article-questions", type=Path, nargs="+", default=[ARTICLE_DEV])
+    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--model", type=Path, default=None, help="reranker JSON (default: shipped)")
+    parser.add_argument("--show", action="store_true", help="print every article answer")
+    args = parser.parse_args(argv)
+    model = load_model(args.model)
+    results: dict[str, object] = {}
+    if args.only in (None, "article"):
+        engine = build_engine(None)
+        engine = Engine(corpus=engine.corpus, index=engine.index,
+                        answerer=Answerer(index=engine.index, reranker=model))
+        for path in args.article_questions:
+            results[f"article:{path.name}"] = evaluate_article(
+                engine, read_jsonl(path), show=args.show
+            )
+    if args.only in (None, "squad"):
+        results["squad"] = evaluate_squad(load_squad(args.squad), model=model)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

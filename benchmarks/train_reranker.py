@@ -1,0 +1,164 @@
+"""Train the sentence reranker on the SQuAD tuning set and ship it as JSON.
+
+    pip install lightgbm          # training only; citebot itself never imports it
+    python benchmarks/train_reranker.py --cv 6      # out-of-fold figures, folds by article
+    python benchmarks/train_reranker.py --write     # train on all 24 articles, write model
+
+Candidates and features come from ``Answerer.candidates`` (the code that answers at run
+time). A candidate is positive when its quote contains a gold answer. LightGBM's
+lambdarank learns the trees; they are exported to ``retrieval/data/reranker.json``
+(format ``citebot-trees-1``) and evaluated with :class:`retrieval.rerank.TreeModel`.
+Out-of-fold figures are measured through ``benchmarks/quality.py``'s SQuAD evaluation,
+so they are exactly what ``citebot ask`` would do on an unseen article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
+from retrieval.analysis import Analyzer  # noqa: E402
+from retrieval.features_compute import FEATURE_NAMES  # noqa: E402
+from retrieval.quotes import quote_span  # noqa: E402
+from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
+
+MODEL_PATH = REPO / "retrieval" / "data" / "reranker.json"
+PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "num_leaves": 15,
+    "max_depth": 6,
+    "learning_rate": 0.05,
+    "min_data_in_leaf": 20,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "feature_fraction": 0.8,
+    "lambdarank_truncation_level": 10,
+    "eval_at": [1],
+    "verbose": -1,
+}
+ROUNDS = 250
+
+
+def bootstrap_model() -> TreeModel:
+    """A one-split model (BM25 > 0) so that candidates can be produced before training."""
+    return TreeModel(
+        feature_names=FEATURE_NAMES,
+        trees=[{"feature": [0, -1, -1], "threshold": [0.0, 0.0, 0.0], "left": [1, 0, 0],
+                "right": [2, 0, 0], "value": [0.0, 0.0, 1.0]}],
+    )
+
+
+def article_rows(
+    article: SquadArticle, analyzer: Analyzer
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    from benchmarks.quality import squad_engine
+
+    engine = squad_engine(article, analyzer=analyzer, model=bootstrap_model())
+    corpus = engine.corpus
+    rows = []
+    for question, golds in article.questions:
+        found = engine.answerer.candidates(question)
+        labels = []
+        for pid in found.ids:
+            start, end = quote_span(corpus, int(pid))
+            text = corpus.passage(int(pid)).document.text[start:end]
+            labels.append(1.0 if any(g and g in text for g in golds) else 0.0)
+        rows.append((found.features, np.asarray(labels)))
+    return rows
+
+
+def train(rows: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> dict[str, Any]:
+    import lightgbm
+
+    usable = [(x, y) for x, y in rows if len(y) > 1 and y.sum() > 0]
+    features = np.vstack([x for x, _ in usable])
+    labels = np.concatenate([y for _, y in usable])
+    groups = [len(y) for _, y in usable]
+    data = lightgbm.Dataset(features, labels, group=groups)
+    booster = lightgbm.train({**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS)
+    return export(booster.dump_model())
+
+
+def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
+    """One LightGBM tree (nested dicts) as parallel node lists; leaves have feature -1."""
+    feature: list[int] = []
+    threshold: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    value: list[float] = []
+    stack: list[tuple[dict[str, Any], int, str]] = [(root, -1, "")]
+    while stack:
+        node, parent, side = stack.pop()
+        at = len(feature)
+        if parent >= 0:
+            (left if side == "left" else right)[parent] = at
+        is_leaf = "split_feature" not in node
+        if not is_leaf and node.get("decision_type", "<=") != "<=":
+            raise ValueError("only numerical '<=' splits are supported")
+        feature.append(-1 if is_leaf else int(node["split_feature"]))
+        threshold.append(0.0 if is_leaf else float(node["threshold"]))
+        value.append(round(float(node.get("leaf_value", 0.0)), 7))
+        left.append(0)
+        right.append(0)
+        if not is_leaf:
+            stack.append((node["right_child"], at, "right"))
+            stack.append((node["left_child"], at, "left"))
+    return {"feature": feature, "threshold": threshold, "left": left, "right": right,
+            "value": value}
+
+
+def export(dump: dict[str, Any]) -> dict[str, Any]:
+    trees = [flatten_tree(info["tree_structure"]) for info in dump["tree_info"]]
+    return {"format": MODEL_FORMAT, "features": list(FEATURE_NAMES), "trees": trees,
+            "trained_on": "SQuAD v1.1 dev tuning half (24 articles), lambdarank",
+            "params": {**{k: v for k, v in PARAMS.items() if k != "verbose"}, "rounds": ROUNDS}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--cv", type=int, default=0, help="folds by article (0: no CV)")
+    parser.add_argument("--write", action="store_true", help="write the shipped model")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    articles = load_squad(args.squad)
+    analyzer = Analyzer()
+    rows = [article_rows(a, analyzer) for a in articles]
+    recall = np.mean([y.sum() > 0 for r in rows for _, y in r])
+    print(f"candidate recall (a positive among candidates): {recall:.4f}", flush=True)
+    if args.cv:
+        totals: dict[str, float] = {}
+        n_total = 0
+        for fold in range(args.cv):
+            test = [i for i in range(len(articles)) if i % args.cv == fold]
+            train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
+            model = model_from_json(train(train_rows))
+            result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer)
+            n = int(result["questions"])
+            n_total += n
+            for key, value in result.items():
+                totals[key] = totals.get(key, 0.0) + value * n
+            print(f"fold {fold}: " + json.dumps({k: round(v, 4) for k, v in result.items()}),
+                  flush=True)
+        print("out-of-fold: " + json.dumps(
+            {k: round(v / n_total, 4) for k, v in totals.items() if k != "questions"}))
+    if args.write:
+        model = train([r for article in rows for r in article])
+        partial = args.out.with_suffix(".json.tmp")
+        partial.write_text(json.dumps(model, separators=(",", ":")), "utf-8")
+        partial.replace(args.out)
+        print(f"wrote {args.out} ({args.out.stat().st_size} bytes, {len(model['trees'])} trees)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

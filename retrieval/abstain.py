@@ -1,0 +1,115 @@
+"""Deciding whether the documents answer a question, from its specific content.
+
+Each content word of the question weighs its idf: rare words (names, specific nouns)
+weigh much, words common in the documents little, and a word the documents lack weighs
+as much as the rarest word they have (more if it is a name). The question is answered
+when the best passage's paragraph holds enough of that weight. Generic words ("role",
+"say") that are absent therefore cost no more than one rare word that is present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from retrieval.answer_type import QuestionType, type_words
+from retrieval.features import PassageCache, QuestionProfile
+from retrieval.index import BM25Index
+
+_SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
+NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
+# A missing word of general vocabulary ("role", "happen") when the question's specific
+# words are found; with only general words found, a missing one weighs fully.
+GENERAL_WEIGHT = 0.35
+THRESHOLD = 0.33
+# With words missing and only general words found ("match" in "Who won the football
+# match?"), the found words must carry most of the question's weight.
+GENERAL_ONLY_THRESHOLD = 0.6
+# Questions whose answer is a value: a missing word there usually names the value asked
+# for ("How much does it *cost*?"), so it weighs as much as a missing name.
+_VALUE_TYPES = frozenset({QuestionType.QUANTITY, QuestionType.MEASURE, QuestionType.WHEN})
+
+
+@cache
+def general_stems() -> frozenset[str]:
+    """Stems of general English vocabulary (benchmarks/build_common_words.py)."""
+    raw = resources.files("retrieval").joinpath("data/common-stems.txt").read_text("utf-8")
+    return frozenset(w for w in raw.split("\n") if w and not w.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answered: bool
+    missing: tuple[str, ...]
+    reason: str | None
+    support: float = 0.0
+
+
+class Abstainer:
+    """Judges one index's answers; caches the index's largest idf."""
+
+    def __init__(self, *, index: BM25Index, cache: PassageCache) -> None:
+        self.index = index
+        self._cache = cache
+        self._unseen: float | None = None
+
+    def unseen_weight(self) -> float:
+        if self._unseen is None:
+            index = self.index
+            self._unseen = max((index.idf(t) for t in index.vocabulary), default=1.0) or 1.0
+        return self._unseen
+
+    def judge(self, question: str, profile: QuestionProfile, top_ids: list[int]) -> Verdict:
+        index = self.index
+        analyzer = index.analyzer
+        stop = analyzer.stopwords
+        surface = _SURFACE.findall(question[: 4000])
+        skip = type_words(analyzer.words(question, limit=True))
+        seen: dict[str, tuple[str, bool]] = {}  # folded word -> (surface form, is name)
+        for n, raw in enumerate(surface):
+            words = analyzer.words(raw)
+            for word in words:
+                if word in stop or word in seen or word in skip:
+                    continue
+                is_name = n > 0 and raw[:1].isupper()
+                seen[word] = (raw if len(words) == 1 else word, is_name)
+        if not seen:
+            return Verdict(False, (), "The question has no words to look up.")
+        vocab = index.vocabulary
+        stems = {w: analyzer.stem(w) for w in seen}
+        missing = tuple(seen[w][0] for w in seen if stems[w] not in vocab)
+        present = {stems[w] for w in seen if stems[w] in vocab}
+        if not present or not top_ids:
+            return Verdict(False, missing, "The documents do not mention these words.")
+        unseen = self.unseen_weight()
+        general = general_stems()
+        supported = self._supported(present, top_ids[0])
+        specific = any(t not in general for t in supported)
+        value = profile.qtype in _VALUE_TYPES
+        lacking = sum(
+            unseen * _missing_weight(seen[w][1], stems[w] in general and specific, value)
+            for w in seen if stems[w] not in vocab
+        )
+        weight = {t: index.idf(t) for t in present}
+        total = sum(weight.values()) + lacking
+        support = sum(weight[t] for t in supported) / total if total > 0 else 0.0
+        specific = specific or not missing
+        if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
+            return Verdict(True, missing, None, support)
+        return Verdict(False, missing, "The documents do not seem to answer this.", support)
+
+    def _supported(self, present: set[str], passage_id: int) -> set[str]:
+        """Question terms found in the passage's paragraph."""
+        corpus = self.index.corpus
+        found: set[str] = set()
+        for i in corpus.paragraph_passages(passage_id):
+            found.update(t for t in present if t in self._cache.get(i).stem_counts)
+        return found
+
+
+def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:
+    if is_name or value:
+        return NAME_WEIGHT
+    return GENERAL_WEIGHT if is_general else 1.0

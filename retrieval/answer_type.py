@@ -1,0 +1,85 @@
+"""The kind of answer a question expects, from its wh-words (no word lists of any document)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+# Token kinds found in passages (bit flags, see retrieval.features.analyse_passage).
+NUMBER, DATE, NAME = 1, 2, 4
+
+_TIME_NOUNS_WORDS_TEXT = (
+    "year years date day days month months century decade era time period"
+)
+_TIME_NOUNS = frozenset(_TIME_NOUNS_WORDS_TEXT.split())
+_QUANTITY_NOUNS_WORDS_TEXT = (
+    "percent percentage number amount proportion rate"
+)
+_QUANTITY_NOUNS = frozenset(_QUANTITY_NOUNS_WORDS_TEXT.split())
+_MEASURE_ADJ_WORDS_TEXT = (
+    "long far old big large tall high wide deep heavy often fast much many large small"
+)
+_MEASURE_ADJ = frozenset(_MEASURE_ADJ_WORDS_TEXT.split())
+
+
+class QuestionType(IntEnum):
+    WHAT = 0
+    WHO = 1
+    WHEN = 2
+    WHERE = 3
+    WHY = 4
+    QUANTITY = 5  # how many / how much / what percentage
+    MEASURE = 6  # how long / far / old ...
+    HOW = 7
+    OTHER = 8
+
+
+# What kind of token answers each type (0: no particular kind).
+WANTED_KIND: dict[QuestionType, int] = {
+    QuestionType.WHO: NAME,
+    QuestionType.WHEN: DATE | NUMBER,
+    QuestionType.WHERE: NAME,
+    QuestionType.QUANTITY: NUMBER,
+    QuestionType.MEASURE: NUMBER,
+}
+
+
+def question_type(words: Sequence[str]) -> QuestionType:
+    """Classify folded question words; looks at the first wh-word found."""
+    for i, word in enumerate(words[:25]):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in ("who", "whom", "whose"):
+            return QuestionType.WHO
+        if word == "when":
+            return QuestionType.WHEN
+        if word == "where":
+            return QuestionType.WHERE
+        if word == "why":
+            return QuestionType.WHY
+        if word == "how":
+            if following in ("many", "much"):
+                return QuestionType.QUANTITY
+            if following in _MEASURE_ADJ:
+                return QuestionType.MEASURE
+            return QuestionType.HOW
+        if word in ("what", "which"):
+            nxt = words[i + 1 : i + 3]
+            if any(w in _TIME_NOUNS for w in nxt):
+                return QuestionType.WHEN
+            if any(w in _QUANTITY_NOUNS for w in nxt):
+                return QuestionType.QUANTITY
+            return QuestionType.WHAT
+    return QuestionType.OTHER
+
+
+def wanted_kind(qtype: QuestionType) -> int:
+    return WANTED_KIND.get(qtype, 0)
+
+
+def type_words(words: Sequence[str]) -> frozenset[str]:
+    """Words that only name the answer's type ("what *year*", "which *date*")."""
+    found: set[str] = set()
+    for i, word in enumerate(words[:25]):
+        if word in ("what", "which"):
+            found.update(w for w in words[i + 1 : i + 3] if w in _TIME_NOUNS | _QUANTITY_NOUNS)
+    return frozenset(found)

@@ -1,0 +1,46 @@
+"""The analyzer: folding, stopwords, Snowball stems, capped questions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from retrieval.analysis import Analyzer, fold
+
+
+def test_fold_handles_case_accents_and_full_width() -> None:
+    assert fold("Café ÉLAN") == "cafe elan"
+    assert fold("ＴＡＵＲＵＳ") == "taurus"
+
+
+def test_terms_drop_stopwords_and_stem() -> None:
+    analyzer = Analyzer()
+    assert analyzer.terms("Who posted the recordings?") == ["post", "record"]
+    assert analyzer.terms("The missiles, missile's") == ["missil", "missil"]
+
+
+def test_same_terms_for_documents_and_questions() -> None:
+    analyzer = Analyzer()
+    assert analyzer.question_terms("Leaked AUDIO?") == analyzer.terms("leaked audio")
+
+
+def test_question_is_capped() -> None:
+    analyzer = Analyzer(max_chars=20)
+    assert analyzer.question_terms("owl " * 5 + "zebra " * 1000) == ["owl"] * 5
+
+
+def test_odd_characters_are_harmless() -> None:
+    analyzer = Analyzer()
+    terms = analyzer.terms("\x00\x07 🚀 مرحبا Ｋｙｉｖ\u200f missiles")
+    assert "kyiv" in terms and "missil" in terms
+
+
+def test_stemmer_import_leaves_nltk_importable() -> None:
+    code = (
+        "from retrieval.analysis import load_snowball_stemmer\n"
+        "stem = load_snowball_stemmer()\n"
+        "import sys; assert 'nltk' not in sys.modules\n"
+        "import nltk.stem.snowball as s\n"
+        "assert s.SnowballStemmer('english').stem('leaked') == stem('leaked') == 'leak'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,119 @@
+"""Answer ranking, quotes and declining on the bundled article."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.answer import Answerer
+from retrieval.corpus import Corpus
+from retrieval.documents import document_from_paragraphs
+from retrieval.engine import Engine
+from retrieval.index import BM25Index
+from retrieval.quotes import is_fragment
+from retrieval.rerank import load_model, model_from_json
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("Who posted the recording?", "Margarita Simonyan, posted a 38-minute"),
+        ("How far can Taurus missiles reach?", "500 kilometers"),
+        ("When was Crimea annexed?", "2014"),
+        ("What role does Peskov have?", "Kremlin spokesman Dmitry Peskov"),
+        ("Who chairs the Bundestag defense committee?", "chair of the defense committee"),
+        ("What did Medvedev write?", "Germany is preparing for war with Russia"),
+    ],
+)
+def test_answers_with_the_right_quote(engine: Engine, question: str, gold: str) -> None:
+    answer = engine.answerer.answer(question)
+    assert answer.answered, answer
+    top = answer.citations[0]
+    assert gold in top.quote
+    assert top.quote in engine.corpus.documents[0].text  # verbatim
+    assert top.source == "Taurus leak" and top.paragraph >= 1 and not top.weak
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What is the population of Canada?", ("population", "Canada")),
+        ("What did Joe Biden say about the recording?", ("Joe", "Biden")),
+        ("Tell me a joke about cats", ("joke", "cats")),
+        ("How much does a Taurus missile cost?", ("cost",)),
+    ],
+)
+def test_declines_when_specific_words_are_missing(
+    engine: Engine, question: str, missing: tuple[str, ...]
+) -> None:
+    answer = engine.answerer.answer(question)
+    assert not answer.answered
+    assert set(missing) <= set(answer.missing_terms)
+    assert all(c.weak for c in answer.citations)
+
+
+def test_locator_fields(engine: Engine) -> None:
+    top = engine.answerer.answer("Where was the meeting held?").citations[0]
+    assert "WebEx" in top.quote
+    assert top.section == "How was it leaked?"
+    assert top.paragraph == 16
+
+
+def test_further_citations_only_when_strong(engine: Engine) -> None:
+    answer = engine.answerer.answer("Who posted the recording?", k=3)
+    scores = [c.score for c in answer.citations]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s >= scores[0] - 1.4 for s in scores)
+
+
+def test_long_and_odd_questions_are_handled(engine: Engine) -> None:
+    long = engine.answerer.answer("Taurus missiles " * 10_000)
+    assert long.citations and "Taurus" in long.citations[0].quote
+    odd = engine.answerer.answer("\x00 🚀 Ｗｈｏ posted the\u200f ＲＥＣＯＲＤＩＮＧ?")
+    assert odd.answered and "Simonyan" in odd.citations[0].quote
+    rtl = engine.answerer.answer("مرحبا بالعالم")
+    assert not rtl.answered and rtl.missing_terms
+    assert not engine.answerer.answer("??? !!!").answered
+
+
+def test_follow_up_context_helps(engine: Engine) -> None:
+    answer = engine.answerer.answer("Who said that?", context="Moscow deliberately leaked it")
+    assert answer.citations and "Strack-Zimmermann" in answer.citations[0].quote
+
+
+def test_fragments_extend_to_the_previous_sentence() -> None:
+    assert is_fragment("He said it was absurd.")
+    assert is_fragment('benefit," Kiesewetter told ZDF.')
+    assert is_fragment("and then it ended.")
+    assert not is_fragment("Scholz refused.")
+    assert not is_fragment('"A number of conversations," he said.')
+    doc = document_from_paragraphs(
+        [
+            "Marie Curie won two prizes in physics. She was born in Warsaw.",
+            "Pierre Curie studied crystals.",
+            "The couple worked in Paris.",
+        ],
+        title="Curie",
+    )
+    index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
+    answer = Answerer(index=index).answer("Where was the scientist born?")
+    assert answer.citations[0].quote == (
+        "Marie Curie won two prizes in physics. She was born in Warsaw."
+    )
+
+
+def engine_analyzer():  # type: ignore[no-untyped-def]
+    from retrieval.analysis import Analyzer
+
+    return Analyzer()
+
+
+def test_shipped_model_loads_and_rejects_bad_files() -> None:
+    model = load_model()
+    assert model.n_trees > 10
+    scores = model.predict(np.zeros((3, len(model.feature_names))))
+    assert scores.shape == (3,) and np.all(scores == scores[0])
+    with pytest.raises(ValueError):
+        model_from_json({"format": "pickle"})
+    with pytest.raises(ValueError):
+        model.predict(np.zeros((2, 3)))

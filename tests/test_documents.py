@@ -1,0 +1,129 @@
+"""Cleaning rules, each on a small inline text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import load_corpus
+from retrieval.documents import (
+    clean_document,
+    document_from_paragraphs,
+    find_document_files,
+    load_document,
+    title_from_filename,
+)
+from retrieval.errors import DocumentError
+
+
+def _sentences(doc):  # type: ignore[no-untyped-def]
+    return [doc.text[s:e] for p in doc.paragraphs for s, e in p.sentences]
+
+
+def _bodies(doc):  # type: ignore[no-untyped-def]
+    return [doc.text[p.start : p.end] for p in doc.paragraphs if not p.is_heading]
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph() -> None:
+    doc = clean_document("The first line\nwraps onto a second.\n\nA new paragraph.", path="a.txt")
+    assert _bodies(doc) == ["The first line wraps onto a second.", "A new paragraph."]
+    assert [p.number for p in doc.body_paragraphs] == [1, 2]
+
+
+def test_hyphen_kept_when_it_belongs_to_the_word() -> None:
+    doc = clean_document("She posted a 38-\nminute recording online.", path="a.txt")
+    assert "38-minute recording" in doc.text
+
+
+def test_hyphen_removed_when_it_only_split_a_word() -> None:
+    raw = "The conflict grew.\n\nIt could lead to a wider con-\nflict in the region."
+    doc = clean_document(raw, path="a.txt")
+    assert "wider conflict in" in doc.text
+
+
+def test_hyphen_kept_when_the_document_writes_the_compound_with_one() -> None:
+    raw = "A long-range strike.\n\nThey sent long-\nrange missiles."
+    assert "sent long-range missiles" in clean_document(raw, path="a.txt").text
+
+
+def test_page_break_url_removed_and_sentence_rejoined() -> None:
+    raw = (
+        "They may have used the wrong platform for such a\n\n"
+        "https://www.example.com/2026/07/09/some-story\n\n\n"
+        "conversation in general, Pistorius said.\n\nNext paragraph here."
+    )
+    doc = clean_document(raw, path="a.txt")
+    assert "example.com" not in doc.text
+    assert _bodies(doc)[0] == (
+        "They may have used the wrong platform for such a conversation in general, "
+        "Pistorius said."
+    )
+    assert len(_sentences(doc)) == 2
+
+
+def test_related_article_lines_are_dropped() -> None:
+    raw = "First fact here.\n\nRelated article: Something Else Entirely\n\nSecond fact here."
+    doc = clean_document(raw, path="a.txt")
+    assert "Related article" not in doc.text
+    assert _bodies(doc) == ["First fact here.", "Second fact here."]
+
+
+def test_headings_become_sections() -> None:
+    raw = "Intro sentence here.\n\nWhat was leaked?\n\nThe recording was leaked.\n\n"
+    raw += "# Markdown heading\n\nBody under markdown."
+    doc = clean_document(raw, path="a.md")
+    assert doc.sections == ("What was leaked?", "Markdown heading")
+    sections = [p.section for p in doc.body_paragraphs]
+    assert sections == [None, "What was leaked?", "Markdown heading"]
+    assert [p.number for p in doc.body_paragraphs] == [1, 2, 3]
+
+
+def test_front_matter_gives_title_and_url() -> None:
+    raw = "---\ntitle: A Better Title\nurl: https://example.org/x\n---\nBody text here."
+    doc = clean_document(raw, path="file-name.txt")
+    assert (doc.title, doc.url) == ("A Better Title", "https://example.org/x")
+    assert doc.text == "Body text here."
+
+
+def test_title_from_file_name() -> None:
+    assert title_from_filename("taurus-leak.txt") == "Taurus leak"
+    assert title_from_filename("/x/my_notes.md") == "My notes"
+
+
+def test_offsets_are_verbatim_into_cleaned_text() -> None:
+    doc = clean_document("One two.\nThree four. Five six.\n\nSeven.", path="a.txt")
+    assert _sentences(doc) == ["One two.", "Three four.", "Five six.", "Seven."]
+    for paragraph in doc.paragraphs:
+        for start, end in paragraph.sentences:
+            assert doc.text[start:end].strip() == doc.text[start:end]
+            assert paragraph.start <= start < end <= paragraph.end
+
+
+def test_document_from_paragraphs_keeps_paragraphs() -> None:
+    doc = document_from_paragraphs(["A first. A second.", "  B  one. "], title="T")
+    assert _bodies(doc) == ["A first. A second.", "B one."]
+    assert _sentences(doc) == ["A first.", "A second.", "B one."]
+
+
+def test_bad_files_are_named(tmp_path: Path) -> None:
+    binary = tmp_path / "bin.txt"
+    binary.write_bytes(b"\x00\x01\x02abc")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("café".encode("latin-1"))
+    for path in (binary, latin):
+        with pytest.raises(DocumentError, match=path.name):
+            load_document(path)
+    with pytest.raises(DocumentError, match="no such file"):
+        find_document_files([tmp_path / "missing.txt"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DocumentError, match="empty"):
+        find_document_files([empty])
+
+
+def test_a_bad_file_is_skipped_when_others_load(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("A good sentence about owls.", "utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x80\x81 not utf-8 text")
+    corpus = load_corpus([tmp_path])
+    assert [d.title for d in corpus.documents] == ["Good"]

@@ -1,0 +1,32 @@
+"""The BM25 index over the bundled article's sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.engine import Engine
+
+
+def test_top_returns_best_first_with_positive_scores(engine: Engine) -> None:
+    index = engine.index
+    terms = index.analyzer.question_terms("Kerch Strait bridge")
+    ids, scores = index.top(terms, 5)
+    assert len(ids) >= 1 and np.all(np.diff(scores) <= 0) and np.all(scores > 0)
+    assert "Kerch Strait" in engine.corpus.text(int(ids[0]))
+
+
+def test_scores_for_matches_scores(engine: Engine) -> None:
+    index = engine.index
+    terms = index.analyzer.question_terms("Taurus missiles reach targets")
+    full = index.scores(terms)
+    ids = np.array([0, 3, 7, 9])
+    assert np.allclose(index.scores_for(terms, ids), full[ids])
+
+
+def test_search_gives_typed_results_and_unknown_terms_score_nothing(engine: Engine) -> None:
+    index = engine.index
+    results = index.search(index.analyzer.question_terms("WebEx platform"), k=2)
+    assert results and "WebEx" in results[0].passage.text and results[0].score > 0
+    assert index.search(["zzzunknown"], k=3) == []
+    assert index.idf("zzzunknown") == 0.0
+    assert index.idf("webex") > index.idf("record")
