@@ -10,12 +10,13 @@ when the best passage's paragraph holds enough of that weight. Generic words ("r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from retrieval.answer_type import QuestionType, type_words
-from retrieval.features import PassageCache, QuestionProfile
+from retrieval.features import PassageCache, PassageInfo, QuestionProfile
 from retrieval.index import BM25Index
 
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -24,6 +25,7 @@ NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
 # words are found; with only general words found, a missing one weighs fully.
 GENERAL_WEIGHT = 0.35
 THRESHOLD = 0.33
+PHRASE_WORDS = 3
 # With words missing and only general words found ("match" in "Who won the football
 # match?"), the found words must carry most of the question's weight.
 GENERAL_ONLY_THRESHOLD = 0.6
@@ -50,9 +52,21 @@ class Verdict:
 class Abstainer:
     """Judges one index's answers; caches the index's largest idf."""
 
-    def __init__(self, *, index: BM25Index, cache: PassageCache) -> None:
+    def __init__(
+        self,
+        *,
+        index: BM25Index,
+        cache: PassageCache,
+        heading_of: Callable[[int], PassageInfo | None] | None = None,
+        in_headings: Callable[[str], bool] | None = None,
+    ) -> None:
+        """``heading_of`` gives a passage's section heading, which counts as context;
+        ``in_headings`` tells whether a stem occurs in some heading (words only headings
+        hold are known, and weigh as much as the rarest word)."""
         self.index = index
         self._cache = cache
+        self._heading_of = heading_of
+        self._in_headings = in_headings
         self._unseen: float | None = None
 
     def unseen_weight(self) -> float:
@@ -77,8 +91,13 @@ class Abstainer:
                 seen[word] = (raw if len(words) == 1 else word, is_name)
         if not seen:
             return Verdict(False, (), "The question has no words to look up.")
-        vocab = index.vocabulary
         stems = {w: analyzer.stem(w) for w in seen}
+        vocab = index.vocabulary
+        in_headings = self._in_headings
+        if in_headings is not None:  # words only headings hold are known too
+            vocab = frozenset(
+                s for s in stems.values() if s in vocab or in_headings(s)
+            )
         missing = tuple(seen[w][0] for w in seen if stems[w] not in vocab)
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:
@@ -86,13 +105,15 @@ class Abstainer:
         unseen = self.unseen_weight()
         general = general_stems()
         supported = self._supported(present, top_ids[0])
-        specific = any(t not in general for t in supported)
+        # Several question words found together are specific evidence even when each
+        # word alone is general vocabulary ("air force ... took part").
+        specific = any(t not in general for t in supported) or len(supported) >= PHRASE_WORDS
         value = profile.qtype in _VALUE_TYPES
         lacking = sum(
             unseen * _missing_weight(seen[w][1], stems[w] in general and specific, value)
             for w in seen if stems[w] not in vocab
         )
-        weight = {t: index.idf(t) for t in present}
+        weight = {t: index.idf(t) if t in index.vocabulary else unseen for t in present}
         total = sum(weight.values()) + lacking
         support = sum(weight[t] for t in supported) / total if total > 0 else 0.0
         specific = specific or not missing
@@ -106,6 +127,9 @@ class Abstainer:
         found: set[str] = set()
         for i in corpus.paragraph_passages(passage_id):
             found.update(t for t in present if t in self._cache.get(i).stem_counts)
+        heading = self._heading_of(passage_id) if self._heading_of is not None else None
+        if heading is not None:
+            found.update(t for t in present if t in heading.stem_counts)
         return found
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from retrieval.abstain import Abstainer
 from retrieval.features import (
     PassageCache,
+    PassageInfo,
     QuestionProfile,
     context_window,
     expand_candidates,
@@ -25,11 +26,16 @@ from retrieval.features_compute import FEATURE_NAMES, feature_matrix
 from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.rerank import TreeModel, load_model
+from retrieval.sections import SectionMap
 
 CANDIDATES = 50
 # A further citation is shown only when the model finds it at least this likely
 # relative to the best one (score gap of ln 4 ~ a quarter of the top's odds).
 FURTHER_CITATION_GAP = math.log(4.0)
+# Weight of a section heading's evidence (heading_evidence, a share in [0, ~1.5]) added
+# to the model score. SQuAD has no headings, so this is not learned; chosen on the
+# article dev questions (benchmarks/RESULTS.md).
+HEADING_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Candidates:
     ids: np.ndarray
     bm25: np.ndarray
     features: np.ndarray
+    heading: np.ndarray | None = None  # share of the question's weight in the heading
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,38 @@ class Ranking:
     profile: QuestionProfile
     ids: np.ndarray  # best first
     scores: np.ndarray
+
+
+def heading_evidence(
+    profile: QuestionProfile,
+    cands: np.ndarray,
+    sections: SectionMap,
+    infos: list[PassageInfo],
+    window: np.ndarray,
+) -> np.ndarray:
+    """Per candidate, the share of the question's weight that its section heading adds:
+    question terms in the heading but not in the sentence, plus the question's wh-word
+    when the heading opens with the same one ("How did ...?" under "How was ...?"),
+    fading with the sentence's place in its section."""
+    weights = profile.weights
+    total = float(weights.sum()) or 1.0
+    wh_weight = float(weights.mean()) if len(weights) else 0.0
+    at = np.searchsorted(window, cands).tolist()
+    out = np.zeros(len(cands))
+    for n, (sid, pos) in enumerate(zip(sections.section_of[cands].tolist(), at, strict=True)):
+        if sid < 0:
+            continue
+        head = sections.infos[sid]
+        own = infos[pos].stem_counts
+        gain = sum(
+            w for t, w in zip(profile.terms, weights.tolist(), strict=True)
+            if t in head.stem_counts and t not in own
+        )
+        if gain > 0 and head.words and profile.wh and head.words[0] == profile.wh:
+            gain += wh_weight
+        # A section answers its heading first: the evidence fades down the section.
+        out[n] = gain / total / (1.0 + 0.25 * (int(cands[n]) - int(sections.starts[sid])))
+    return out
 
 
 class Answerer:
@@ -83,6 +122,7 @@ class Answerer:
         index: BM25Index,
         reranker: TreeModel | None = None,
         candidates: int = CANDIDATES,
+        use_headings: bool = True,
     ) -> None:
         self.index = index
         self.reranker = reranker if reranker is not None else load_model()
@@ -90,13 +130,41 @@ class Answerer:
             raise ValueError("the reranker model was trained on different features")
         self.n_candidates = candidates
         self._cache = PassageCache(analyzer=index.analyzer, text_of=index.corpus.text)
-        self.abstainer = Abstainer(index=index, cache=self._cache)
+        self.use_headings = use_headings
+        self.abstainer = Abstainer(
+            index=index,
+            cache=self._cache,
+            heading_of=self.heading_of if use_headings else None,
+            in_headings=self.in_headings if use_headings else None,
+        )
+        self._sections: SectionMap | None = None
+
+    @property
+    def sections(self) -> SectionMap:
+        """The corpus's sections, mapped on first use."""
+        if self._sections is None:
+            self._sections = SectionMap(corpus=self.index.corpus, analyzer=self.index.analyzer)
+        return self._sections
+
+    def in_headings(self, stem: str) -> bool:
+        return self.sections.has_term(stem)
+
+    def heading_of(self, passage_id: int) -> PassageInfo | None:
+        sections = self.sections
+        sid = int(sections.section_of[passage_id]) if len(sections) else -1
+        return sections.infos[sid] if sid >= 0 else None
 
     def candidates(self, question: str, *, context: str | None = None) -> Candidates:
         index = self.index
         profile = question_profile(question, index.analyzer, index.idf, context=context)
         terms = list(profile.terms)
         ids, _ = index.top(terms, self.n_candidates)
+        sections = self.sections if self.use_headings else None
+        coverage: dict[int, float] = {}
+        if sections is not None and len(sections):
+            coverage = sections.coverage(terms, profile.weights)
+            named = sections.candidates(coverage)
+            ids = np.concatenate([ids, named[~np.isin(named, ids)]]) if len(named) else ids
         if len(ids) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return Candidates(profile, empty, np.zeros(0), np.zeros((0, len(FEATURE_NAMES))))
@@ -106,13 +174,18 @@ class Answerer:
         window_scores = index.scores_for(terms, window)
         infos = [self._cache.get(int(i)) for i in window]
         features = feature_matrix(profile, cands, window, window_scores, infos, keys, index.idf)
-        return Candidates(profile, cands, features[:, 0], features)
+        heading = None
+        if coverage and sections is not None:
+            heading = heading_evidence(profile, cands, sections, infos, window)
+        return Candidates(profile, cands, features[:, 0], features, heading)
 
     def rank(self, question: str, *, context: str | None = None) -> Ranking:
         found = self.candidates(question, context=context)
         if len(found.ids) == 0:
             return Ranking(found.profile, found.ids, np.zeros(0))
         scores = self.reranker.predict(found.features)
+        if found.heading is not None:
+            scores = scores + HEADING_WEIGHT * found.heading
         order = np.argsort(-scores, kind="stable")
         return Ranking(found.profile, found.ids[order], scores[order])
 

@@ -31,6 +31,7 @@ _NUMBER_WORDS_WORDS_TEXT = (
 )
 _NUMBER_WORDS = frozenset(_NUMBER_WORDS_WORDS_TEXT.split())
 _FAR = 30.0  # distance reported when there is nothing to measure
+_WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
 WINDOW = 6  # sentences either side of a candidate that count as its paragraph context
 
 
@@ -130,6 +131,7 @@ class QuestionProfile:
     grams: frozenset[str]
     all_words: frozenset[str]  # every folded question word, stopwords included
     qtype: QuestionType
+    wh: str | None = None  # the first wh-word of the question
 
 
 def question_profile(
@@ -173,6 +175,7 @@ def question_profile(
         grams=grams,
         all_words=frozenset(all_words),
         qtype=question_type(all_words),
+        wh=next((w for w in all_words[:25] if w in _WH_WORDS), None),
     )
 
 

@@ -117,3 +117,65 @@ def test_shipped_model_loads_and_rejects_bad_files() -> None:
         model_from_json({"format": "pickle"})
     with pytest.raises(ValueError):
         model.predict(np.zeros((2, 3)))
+
+
+HEADED = """Harbour news
+
+The town council met on Tuesday.
+
+Why did the bridge close?
+
+Engineers found deep cracks in two steel supports last week.
+The council ordered traffic off until repairs are finished.
+
+What happened to the ferry?
+
+The old boat returned to service on Monday with a new crew.
+"""
+
+
+def headed_answerer() -> Answerer:
+    from retrieval.analysis import Analyzer
+    from retrieval.documents import clean_document
+
+    document = clean_document(HEADED, path="harbour.txt")
+    corpus = Corpus([document])
+    return Answerer(index=BM25Index(corpus=corpus, analyzer=Analyzer()))
+
+
+def test_sections_map_passages_to_their_heading() -> None:
+    answerer = headed_answerer()
+    sections = answerer.sections
+    assert [info.words for info in sections.infos] == [
+        ("harbour", "news"),
+        ("why", "did", "the", "bridge", "close"),
+        ("what", "happened", "to", "the", "ferry"),
+    ]
+    texts = [answerer.index.corpus.text(i) for i in range(len(answerer.index.corpus))]
+    owner = {text: int(s) for text, s in zip(texts, sections.section_of.tolist(), strict=True)}
+    assert owner["The town council met on Tuesday."] == 0
+    assert owner["Engineers found deep cracks in two steel supports last week."] == 1
+    assert owner["The old boat returned to service on Monday with a new crew."] == 2
+
+
+def test_a_heading_answers_for_its_section() -> None:
+    # No sentence of the section repeats "bridge": only its heading names it.
+    answer = headed_answerer().answer("Why was the bridge closed?")
+    assert answer.answered, answer
+    assert answer.citations[0].section == "Why did the bridge close?"
+    assert "cracks" in answer.citations[0].quote
+
+
+def test_headings_can_be_switched_off() -> None:
+    from retrieval.analysis import Analyzer
+    from retrieval.documents import clean_document
+
+    corpus = Corpus([clean_document(HEADED, path="harbour.txt")])
+    plain = Answerer(index=BM25Index(corpus=corpus, analyzer=Analyzer()), use_headings=False)
+    assert not plain.answer("Why was the bridge closed?").answered
+
+
+def test_how_many_words_are_not_reported_missing(engine: Engine) -> None:
+    answer = engine.answerer.answer("How many officers were in the conversation?")
+    assert answer.answered
+    assert "many" not in answer.missing_terms
