@@ -169,12 +169,15 @@ def _join_hyphenated(left: str, right: str, vocab: Container[str]) -> str:
 
 
 def _join_lines(lines: Sequence[str], vocab: Container[str]) -> str:
-    text = lines[0]
+    # Pieces joined once at the end: linear in the block's length (a file of single lines
+    # with no blank line between them is one block of up to millions of lines).
+    parts = [lines[0]]
     for line in lines[1:]:
-        if re.search(r"[^\W_]-$", text) and re.match(r"[^\W_]", line):
-            text = _join_hyphenated(text, line, vocab)
+        if re.search(r"[^\W_]-$", parts[-1]) and re.match(r"[^\W_]", line):
+            parts[-1] = _join_hyphenated(parts[-1], line, vocab)
         else:
-            text = f"{text} {line}"
+            parts.append(line)
+    text = " ".join(parts)
     return re.sub(r"[ \t]+", " ", text) if "  " in text or "\t" in text else text
 
 
@@ -202,6 +205,7 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
         size_bytes = len(raw.encode("utf-8"))
     vocab = _LazyVocabulary(body)
     merged: list[tuple[str, bool]] = []  # (text, is_heading)
+    continued: dict[int, list[str]] = {}  # merged index -> pieces of a paragraph broken by pages
     blocks = _blocks(body)
     del raw, body  # a large document's text is joined again below: hold no extra copy
     for i, block in enumerate(blocks):
@@ -210,14 +214,18 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
             continue
         text = _join_lines(block, vocab)
         if merged and not merged[-1][1] and _continues(merged[-1][0], text):
-            merged[-1] = (f"{merged[-1][0]} {text}", False)
+            # Joined after the loop (linear); the last piece's end decides what follows.
+            continued.setdefault(len(merged) - 1, [merged[-1][0]]).append(text)
+            merged[-1] = (text, False)
             continue
         following = blocks[i + 1][0] if i + 1 < len(blocks) else ""
         heading = _looks_like_heading(block, text, i == len(blocks) - 1)
         # A short line whose sentence goes on after a page break is no heading.
         heading = heading and not (text[-1] not in "?:" and following[:1].islower())
         merged.append((text, heading))
-    del blocks, vocab
+    for at, broken in continued.items():
+        merged[at] = (" ".join(broken), False)
+    del blocks, vocab, continued
     paragraphs: list[Paragraph] = []
     table = None
     if len(merged) > _TABLE_MIN_PARAGRAPHS:  # large document: arrays, not one object each

@@ -27,7 +27,7 @@ _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 def _is_abbreviation(text: str, period_at: int) -> bool:
     """True when the period at ``period_at`` closes an abbreviation or an initial."""
-    match = _WORD_BEFORE.search(text, 0, period_at)
+    match = _WORD_BEFORE.search(text, max(0, period_at - 100), period_at)  # not O(len(text))
     if match is None:
         return False
     word = match.group(1)
