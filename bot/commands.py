@@ -48,6 +48,16 @@ def clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def command_name(command: str) -> str:
+    """The command a slash command (``/ask``, ``summarize`` ...) stands for; unknown: help."""
+    return _ALIASES.get(command.strip().lstrip("/!").lower(), "help")
+
+
+def takes_text(command: str | None) -> bool:
+    """Whether the message text matters: a plain message, or a command with an argument."""
+    return command is None or command_name(command) in ("ask", "summary")
+
+
 def parse(text: str, *, command: str | None = None) -> Command:
     """Read a message (or a slash command and its argument) as a :class:`Command`.
 
@@ -56,9 +66,7 @@ def parse(text: str, *, command: str | None = None) -> Command:
     """
     text = clean_text(text)
     if command is not None:
-        name = _ALIASES.get(command.strip().lstrip("/!").lower())
-        if name is None:
-            return Command("help", "")
+        name = command_name(command)
         if name == "ask" and (not text or _GREETING.match(text)):
             return Command("help", "")
         return Command(name, text if name in ("ask", "summary") else "")
@@ -70,13 +78,13 @@ def parse(text: str, *, command: str | None = None) -> Command:
         rest = f"{more} {rest}".strip()
     slashed = head[:1] in "/!"
     word = head.lstrip("/!").rstrip(":,.!?").lower()
-    name = _ALIASES.get(word)
-    if name is not None and (slashed or _bare_command(name, rest, head)):
+    alias = _ALIASES.get(word)
+    if alias is not None and (slashed or _bare_command(alias, rest, head)):
         argument = rest.strip()
-        if name == "ask" and not argument:
+        if alias == "ask" and not argument:
             return Command("help", "")
-        return Command(name, argument if name in ("ask", "summary") else "")
-    if slashed and name is None:
+        return Command(alias, argument if alias in ("ask", "summary") else "")
+    if slashed and alias is None:
         return Command("help", "")
     return Command("ask", text)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from bot import replies
-from bot.commands import Command, clean_text, parse
+from bot.commands import Command, clean_text, parse, takes_text
 from bot.config import Settings
 from bot.followups import (
     content_words,
@@ -69,6 +69,10 @@ class Core:
             burst=settings.rate_limit_burst,
             clock=clock,
         )
+        self._sources_text: str | None = None
+        # Text this long cannot shrink under the question limit by losing markup;
+        # refusing it before cleaning keeps a flood cheap.
+        self._raw_text_cap = 4 * settings.max_question_chars + 1024
         self.summarizer = Summarizer(
             index=engine.index, max_sentences=settings.summary_sentences
         )
@@ -80,8 +84,11 @@ class Core:
         command: Command | None = None
         followup = False
         try:
-            command = parse(incoming.text, command=incoming.command)
-            reply, followup = await self._dispatch(incoming, command)
+            if len(incoming.text) > self._raw_text_cap and takes_text(incoming.command):
+                reply = self._refuse_oversized(incoming)
+            else:
+                command = parse(incoming.text, command=incoming.command)
+                reply, followup = await self._dispatch(incoming, command)
         except Exception:
             log.exception("failed to handle a %s message", incoming.platform.value)
         self._log(incoming, command, reply, followup, time.perf_counter() - started)
@@ -96,13 +103,27 @@ class Core:
         if command.name == "help":
             return Reply(ReplyKind.HELP, replies.HELP), False
         if command.name == "sources":
-            return Reply(ReplyKind.SOURCES, replies.sources(self.engine.corpus)), False
+            if self._sources_text is None:
+                corpus = self.engine.corpus
+                self._sources_text = await self._run(
+                    lambda: replies.sources(corpus), kind="sources"
+                )
+            return Reply(ReplyKind.SOURCES, self._sources_text), False
         limit = self.settings.max_question_chars
         if len(command.argument) > limit:
             return Reply(ReplyKind.INVALID, replies.too_long(len(command.argument), limit)), False
         if command.name == "summary":
             return await self._summary(incoming, command.argument), False
         return await self._ask(incoming, command.argument)
+
+    def _refuse_oversized(self, incoming: Incoming) -> Reply:
+        if not incoming.addressed:
+            return Reply(ReplyKind.IGNORE, "")
+        if not self.limiter.allow((incoming.platform, incoming.user)):
+            wait = self.limiter.retry_after((incoming.platform, incoming.user))
+            return Reply(ReplyKind.RATE_LIMITED, replies.rate_limited(wait))
+        limit = self.settings.max_question_chars
+        return Reply(ReplyKind.INVALID, replies.too_long(len(incoming.text), limit))
 
     async def _overheard(self, incoming: Incoming, command: Command) -> Reply:
         """Channel chatter: speak only to a question the documents answer."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from retrieval.corpus import Corpus
 
 ERROR = "Sorry, something went wrong on my side while answering that. Please try again."
@@ -67,14 +69,12 @@ def _size(n: int) -> str:
 
 def sources(corpus: Corpus, *, limit: int = 50) -> str:
     documents = corpus.documents
-    counts: dict[int, int] = {}
-    for d in corpus.doc_ids.tolist():
-        counts[d] = counts.get(d, 0) + 1
+    counts = np.bincount(corpus.doc_ids, minlength=len(documents)).tolist()
     noun = "document" if len(documents) == 1 else "documents"
     lines = [f"I serve {len(documents)} {noun}:"]
     for d, document in enumerate(documents[:limit]):
         sections = len(document.sections)
-        parts = [_size(document.size_bytes), f"{counts.get(d, 0)} sentences"]
+        parts = [_size(document.size_bytes), f"{counts[d]} sentences"]
         if sections:
             parts.append(f"{sections} section{'s' if sections != 1 else ''}")
         lines.append(f"• {document.title} ({', '.join(parts)})")
