@@ -94,7 +94,7 @@ class Settings:
     slack_app_token: Secret | None = None
     slack_api_url: str | None = None
     slack_channels: tuple[str, ...] = ()
-    slack_ephemeral: bool = False
+    slack_ephemeral: bool = True
     discord_token: Secret | None = None
     discord_guild_ids: tuple[int, ...] = ()
     discord_channels: tuple[str, ...] = ()
@@ -155,7 +155,7 @@ class Settings:
             slack_app_token=get("SLACK_APP_TOKEN", _secret, None),
             slack_api_url=get("SLACK_API_URL", _url, None),
             slack_channels=get("SLACK_CHANNELS", _names, ()),
-            slack_ephemeral=get("SLACK_EPHEMERAL", _bool, False),
+            slack_ephemeral=get("SLACK_EPHEMERAL", _bool, True),
             discord_token=get("DISCORD_TOKEN", _secret, None),
             discord_guild_ids=get("DISCORD_GUILD_IDS", _ids, ()),
             discord_channels=get("DISCORD_CHANNELS", _names, ()),
