@@ -7,9 +7,10 @@ one Python object each; :meth:`Corpus.passage` materialises one on demand.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,29 +54,19 @@ class Corpus:
         if not documents:
             raise DocumentError("no documents to serve")
         self.documents: tuple[Document, ...] = tuple(documents)
-        doc_ids: list[int] = []
-        para_ids: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        para_keys: list[int] = []  # a corpus-wide paragraph number per passage
-        key = -1
+        parts: list[tuple[np.ndarray, ...]] = []
+        key_base = 0
         for d, document in enumerate(self.documents):
-            for p, paragraph in enumerate(document.paragraphs):
-                if not paragraph.sentences:
-                    continue
-                key += 1
-                for start, end in paragraph.sentences:
-                    doc_ids.append(d)
-                    para_ids.append(p)
-                    starts.append(start)
-                    ends.append(end)
-                    para_keys.append(key)
-        self.doc_ids = np.asarray(doc_ids, dtype=np.int32)
-        self.para_ids = np.asarray(para_ids, dtype=np.int32)
-        self.starts = np.asarray(starts, dtype=np.int64)
-        self.ends = np.asarray(ends, dtype=np.int64)
-        self.paragraph_keys = np.asarray(para_keys, dtype=np.int32)
-        self.paragraph_count = key + 1
+            part = _passage_arrays(d, document, key_base)
+            key_base += part[-1]
+            parts.append(part[:-1])
+        columns = list(zip(*parts, strict=True))
+        self.doc_ids = np.concatenate(columns[0]).astype(np.int32, copy=False)
+        self.para_ids = np.concatenate(columns[1]).astype(np.int32, copy=False)
+        self.starts = np.concatenate(columns[2]).astype(np.int64, copy=False)
+        self.ends = np.concatenate(columns[3]).astype(np.int64, copy=False)
+        self.paragraph_keys = np.concatenate(columns[4]).astype(np.int32, copy=False)
+        self.paragraph_count = key_base
 
     def __len__(self) -> int:
         return int(self.doc_ids.shape[0])
@@ -106,7 +97,47 @@ class Corpus:
         return range(lo, hi)
 
 
-def load_corpus(paths: Iterable[str | Path]) -> Corpus:
+def _passage_arrays(d: int, document: Document, key_base: int) -> tuple[Any, ...]:
+    """(doc ids, paragraph ids, starts, ends, paragraph keys, paragraphs with sentences)."""
+    from retrieval.paragraphs import ParagraphTable
+
+    paragraphs = document.paragraphs
+    if isinstance(paragraphs, ParagraphTable):  # large documents: no Python loop
+        counts = paragraphs.sentence_counts()
+        para_ids = np.repeat(np.arange(len(paragraphs), dtype=np.int32), counts)
+        has = counts > 0
+        rank = np.cumsum(has, dtype=np.int64) - 1 + key_base
+        keys = np.repeat(rank, counts)
+        doc_ids = np.full(para_ids.shape[0], d, dtype=np.int32)
+        return (doc_ids, para_ids, paragraphs.sentence_starts, paragraphs.sentence_ends,
+                keys, int(has.sum()))
+    para_list: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    key_list: list[int] = []
+    key = key_base - 1
+    for p, paragraph in enumerate(paragraphs):
+        if not paragraph.sentences:
+            continue
+        key += 1
+        for start, end in paragraph.sentences:
+            para_list.append(p)
+            starts.append(start)
+            ends.append(end)
+            key_list.append(key)
+    return (
+        np.full(len(para_list), d, dtype=np.int32),
+        np.asarray(para_list, dtype=np.int32),
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(ends, dtype=np.int64),
+        np.asarray(key_list, dtype=np.int64),
+        key + 1 - key_base,
+    )
+
+
+def load_corpus(
+    paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+) -> Corpus:
     """Load every document under ``paths``; skip a bad file with a warning if others load.
 
     Raises :class:`DocumentError` naming the file when nothing usable remains.
@@ -120,6 +151,8 @@ def load_corpus(paths: Iterable[str | Path]) -> Corpus:
         except DocumentError as exc:
             problems.append(str(exc))
             log.warning("skipping document: %s", exc)
+        if progress is not None:
+            progress(file.stat().st_size)
     if not documents:
         raise DocumentError("; ".join(problems) if problems else "no documents found")
     return Corpus(documents)

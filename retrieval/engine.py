@@ -1,7 +1,12 @@
-"""Wiring: documents on disk -> corpus -> index -> answerer, built once and passed around."""
+"""Wiring: documents on disk -> corpus -> index -> answerer, built once and passed around.
+
+Large document sets load from the index cache (retrieval/cache.py) when it matches the
+documents, and are indexed and saved to it otherwise.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +14,16 @@ from pathlib import Path
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer
 from retrieval.corpus import Corpus, bundled_documents_path, load_corpus
-from retrieval.index import BM25Index
+from retrieval.documents import find_document_files
+from retrieval.errors import IndexCacheError
+from retrieval.index import DEFAULT_B, DEFAULT_EPSILON, DEFAULT_K1, BM25Index
+from retrieval.progress import BuildProgress
+
+log = logging.getLogger(__name__)
+
+# Below this many bytes of documents, indexing from scratch beats loading a cache
+# (the bundled article: ~25 ms to index, more to hash, load and check).
+MIN_CACHE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -19,10 +33,74 @@ class Engine:
     corpus: Corpus
     index: BM25Index
     answerer: Answerer
+    cache_path: Path | None = None  # where the index was loaded from or saved to
+    from_cache: bool = False
 
 
-def build_engine(paths: Sequence[str | Path] | None = None) -> Engine:
-    """Load documents (the bundled ones by default) and index them."""
-    corpus = load_corpus(paths or [bundled_documents_path()])
-    index = BM25Index(corpus=corpus, analyzer=Analyzer())
-    return Engine(corpus=corpus, index=index, answerer=Answerer(index=index))
+def build_engine(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    min_cache_bytes: int = MIN_CACHE_BYTES,
+    progress: BuildProgress | None = None,
+    force_rebuild: bool = False,
+) -> Engine:
+    """Load documents (the bundled ones by default) and index them, or load the cache.
+
+    ``cache_dir`` defaults to :func:`retrieval.cache.default_cache_dir` (the
+    ``CITEBOT_CACHE_DIR`` environment variable, ``off`` to disable).
+    """
+    files = find_document_files(paths or [bundled_documents_path()])
+    if not use_cache or sum(f.stat().st_size for f in files) < min_cache_bytes:
+        return _engine(_build_index(files, progress), None, False)
+    from retrieval.cache import IndexCache, default_cache_dir, fingerprint
+
+    root = cache_dir or default_cache_dir()
+    if root is None:
+        return _engine(_build_index(files, progress), None, False)
+    cache = IndexCache(root=root)
+    analyzer = Analyzer()
+    settings = {"k1": DEFAULT_K1, "b": DEFAULT_B, "epsilon": DEFAULT_EPSILON,
+                "stopwords": sorted(analyzer.stopwords)}
+    print_ = fingerprint(files, settings)
+    if not force_rebuild:
+        try:
+            loaded = cache.load(files, print_)
+            if loaded is not None:
+                from retrieval.snapshot import from_snapshot
+
+                index = from_snapshot(*loaded, analyzer=analyzer)
+                return _engine(index, cache.location(files), True)
+        except IndexCacheError as exc:
+            log.warning("index cache at %s is unusable, rebuilding: %s",
+                        cache.location(files), exc)
+    index = _build_index(files, progress, analyzer)
+    if progress is not None:
+        progress.start("saving the index cache", total=None, unit="")
+    try:
+        from retrieval.snapshot import to_snapshot
+
+        where: Path | None = cache.save(files, print_, *to_snapshot(index))
+    except OSError as exc:
+        log.warning("could not save the index cache under %s: %s", root, exc)
+        where = None
+    finally:
+        if progress is not None:
+            progress.close()
+    return _engine(index, where, False)
+
+
+def _build_index(
+    files: Sequence[Path], progress: BuildProgress | None, analyzer: Analyzer | None = None
+) -> BM25Index:
+    if progress is not None:
+        progress.start("reading documents", total=sum(f.stat().st_size for f in files),
+                       unit="B")
+    corpus = load_corpus(files, progress=progress.advance if progress else None)
+    return BM25Index(corpus=corpus, analyzer=analyzer or Analyzer(), progress=progress)
+
+
+def _engine(index: BM25Index, where: Path | None, from_cache: bool) -> Engine:
+    return Engine(corpus=index.corpus, index=index, answerer=Answerer(index=index),
+                  cache_path=where, from_cache=from_cache)
