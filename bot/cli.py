@@ -75,11 +75,12 @@ def _split_docs_and_question(args: argparse.Namespace) -> None:
 def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     """Answer the question given, or each stdin line; exit 2 for an empty argument."""
     from bot.answers import answer_text
+    from bot.config import Settings
+    from bot.engine_setup import engine_from_settings
     from retrieval.answer import Answer
-    from retrieval.engine import build_engine
 
     _split_docs_and_question(args)
-    engine: Engine = build_engine(args.docs)
+    engine: Engine = engine_from_settings(Settings.from_env(), args.docs)
     status = EXIT_OK
     for question in _questions(args, stdin):
         if not question.strip():
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_docs(discord)
 
     index = commands.add_parser("index", help="build the index cache ahead of time")
+    index.add_argument("--force", action="store_true", help="rebuild even if up to date")
     _add_docs(index)
     return parser
 

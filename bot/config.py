@@ -62,6 +62,8 @@ ENV_KEYS: dict[str, str] = {
     "max_question_chars": "CITEBOT_MAX_QUESTION_CHARS",
     "log_level": "CITEBOT_LOG_LEVEL",
     "log_message_text": "CITEBOT_LOG_MESSAGE_TEXT",
+    "cache_dir": "CITEBOT_CACHE_DIR",
+    "max_document_mb": "CITEBOT_MAX_DOCUMENT_MB",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
@@ -89,6 +91,8 @@ class Settings:
     max_question_chars: int = 1000
     log_level: str = "WARNING"
     log_message_text: bool = False
+    cache_dir: Path | None = None  # None: no index cache
+    max_document_mb: float = 256.0  # 0: no limit
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_app_token: Secret | None = None
@@ -120,10 +124,15 @@ class Settings:
             values.update(_read_env_file(file))
         source = os.environ if environ is None else environ
         values.update({k: v for k, v in source.items() if k in _KNOWN_KEYS})
-        return cls._parse(values)
+        return cls._parse(values, default_cache=_default_cache_dir(source))
+
+    @property
+    def max_document_bytes(self) -> int | None:
+        """The document size limit in bytes; ``None`` when there is none."""
+        return int(self.max_document_mb * 1024 * 1024) or None
 
     @classmethod
-    def _parse(cls, values: Mapping[str, str]) -> Settings:
+    def _parse(cls, values: Mapping[str, str], *, default_cache: Path | None = None) -> Settings:
         def get(key: str, parse: Callable[[str, str], T], default: T) -> T:
             raw = values.get(key)
             if raw is None or raw.strip() == "":
@@ -150,6 +159,10 @@ class Settings:
             ),
             log_level=get("CITEBOT_LOG_LEVEL", _log_level, d.log_level),
             log_message_text=get("CITEBOT_LOG_MESSAGE_TEXT", _bool, False),
+            cache_dir=get("CITEBOT_CACHE_DIR", _cache_dir, default_cache),
+            max_document_mb=get(
+                "CITEBOT_MAX_DOCUMENT_MB", _float_in(0.0, 1e7), d.max_document_mb
+            ),
             slack_bot_token=get("SLACK_BOT_TOKEN", _secret, None),
             slack_signing_secret=get("SLACK_SIGNING_SECRET", _secret, None),
             slack_app_token=get("SLACK_APP_TOKEN", _secret, None),
@@ -180,6 +193,20 @@ class Settings:
 
 _FIELD_NAMES = frozenset(f.name for f in fields(Settings))
 _KNOWN_KEYS = frozenset(ENV_KEYS.values())
+
+
+_CACHE_OFF = {"off", "none", "no", "false", "0"}
+
+
+def _default_cache_dir(source: Mapping[str, str]) -> Path:
+    """``$XDG_CACHE_HOME/citebot``, else ``~/.cache/citebot``."""
+    xdg = source.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "citebot"
+
+
+def _cache_dir(key: str, raw: str) -> Path | None:
+    return None if raw.lower() in _CACHE_OFF else Path(raw).expanduser()
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

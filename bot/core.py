@@ -15,6 +15,7 @@ from typing import TypeVar
 from bot import replies
 from bot.commands import Command, clean_text, parse, takes_text
 from bot.config import Settings
+from bot.engine_setup import engine_from_settings
 from bot.followups import (
     content_words,
     followup_query,
@@ -28,7 +29,7 @@ from bot.ratelimit import TokenBucket
 from bot.types import Citation, Incoming, Reply, ReplyKind
 from retrieval.answer import Answer
 from retrieval.answer import Citation as RetrievalCitation
-from retrieval.engine import Engine, build_engine
+from retrieval.engine import Engine
 from retrieval.summary import Summarizer
 
 log = logging.getLogger("citebot.core")
@@ -254,5 +255,5 @@ def _to_bot(citation: RetrievalCitation, *, weak: bool | None = None) -> Citatio
 
 def build_core(settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> Core:
     """Load and index the documents (blocking; call once at start-up) and build the core."""
-    engine = build_engine(list(settings.docs_paths) or None)
+    engine = engine_from_settings(settings)
     return Core(engine=engine, settings=settings, clock=clock)

@@ -6,21 +6,22 @@ import argparse
 import time
 from typing import TextIO
 
+from bot.config import Settings
+from bot.engine_setup import engine_from_settings
 from retrieval.errors import ConfigError
 
 
 def run_index(args: argparse.Namespace, *, stdout: TextIO) -> int:
-    from retrieval.cache import CACHE_ENV, default_cache_dir
-    from retrieval.engine import build_engine
     from retrieval.progress import BuildProgress
 
-    root = default_cache_dir()
-    if root is None:
-        raise ConfigError(f"{CACHE_ENV} is off: there is no index cache to build")
+    settings = Settings.from_env()
+    if settings.cache_dir is None:
+        raise ConfigError("CITEBOT_CACHE_DIR is off: there is no index cache to build")
     started = time.perf_counter()
     with BuildProgress() as progress:
-        engine = build_engine(args.docs, cache_dir=root, min_cache_bytes=0,
-                              progress=progress, force_rebuild=bool(getattr(args, "force", False)))
+        engine = engine_from_settings(
+            settings, args.docs, min_cache_bytes=0, progress=progress, force_rebuild=args.force
+        )
     seconds = time.perf_counter() - started
     how = "loaded (already up to date)" if engine.from_cache else "built"
     stdout.write(

@@ -7,9 +7,9 @@ import json
 from typing import TextIO
 
 from bot.config import Settings
+from bot.engine_setup import engine_from_settings
 from bot.render import plain_text
 from bot.types import Citation, Reply, ReplyKind
-from retrieval.engine import build_engine
 from retrieval.summary import Summarizer, Summary
 
 
@@ -45,8 +45,7 @@ def summary_to_json(summary: Summary) -> dict[str, object]:
 
 def run_summary(args: argparse.Namespace, *, stdout: TextIO) -> int:
     settings = Settings.from_env()
-    docs = args.docs or list(settings.docs_paths) or None
-    engine = build_engine(docs)
+    engine = engine_from_settings(settings, args.docs)
     summarizer = Summarizer(index=engine.index, max_sentences=settings.summary_sentences)
     topic = " ".join(args.topic).strip() or None
     summary = summarizer.summarize(topic)

@@ -27,28 +27,10 @@ from retrieval.errors import IndexCacheError
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "CITEBOT_CACHE_DIR"
 FORMAT_VERSION = 1
-_DISABLED = {"off", "none", "no", "false", "0"}
 # The modules whose behaviour is baked into a cached index.
 _CODE = ("documents.py", "sentences.py", "analysis.py", "paragraphs.py", "corpus.py",
          "terms.py", "impact.py", "index.py", "cache.py", "snapshot.py", "data/stopwords-en.txt")
-
-
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
-    """``$CITEBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/citebot``, else ``~/.cache/citebot``.
-
-    ``CITEBOT_CACHE_DIR=off`` disables the cache (None).
-    """
-    env = os.environ if environ is None else environ
-    value = env.get(CACHE_ENV, "").strip()
-    if value.lower() in _DISABLED:
-        return None
-    if value:
-        return Path(value).expanduser()
-    xdg = env.get("XDG_CACHE_HOME", "").strip()
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "citebot"
 
 
 def _sha256_file(path: Path) -> str:

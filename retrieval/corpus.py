@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.documents import Document, Paragraph, find_document_files, load_document
+from retrieval.documents import (
+    DEFAULT_MAX_DOCUMENT_BYTES,
+    Document,
+    Paragraph,
+    find_document_files,
+    load_document,
+)
 from retrieval.errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -136,7 +142,10 @@ def _passage_arrays(d: int, document: Document, key_base: int) -> tuple[Any, ...
 
 
 def load_corpus(
-    paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+    paths: Iterable[str | Path],
+    *,
+    progress: Callable[[int], None] | None = None,
+    max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
 ) -> Corpus:
     """Load every document under ``paths``; skip a bad file with a warning if others load.
 
@@ -147,7 +156,7 @@ def load_corpus(
     problems: list[str] = []
     for file in files:
         try:
-            documents.append(load_document(file))
+            documents.append(load_document(file, max_bytes=max_document_bytes))
         except DocumentError as exc:
             problems.append(str(exc))
             log.warning("skipping document: %s", exc)

@@ -8,21 +8,20 @@ quote is always ``document.text[start:end]``: verbatim by construction.
 from __future__ import annotations
 
 import logging
-import math
-import os
 import re
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.errors import ConfigError, DocumentError
+from retrieval.errors import DocumentError
 from retrieval.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
 MAX_DOCUMENT_MB_ENV = "CITEBOT_MAX_DOCUMENT_MB"
-DEFAULT_MAX_DOCUMENT_MB = 256.0  # above the 106 MB 1M-passage benchmark file
+# Above the 106 MB 1M-passage benchmark file; bot settings override it.
+DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 _URL_LINE = re.compile(r"^\s*(?:<)?(?:https?://|www\.)\S+(?:>)?\s*$", re.IGNORECASE)
 _PROMO_LINE = re.compile(
@@ -281,26 +280,14 @@ def decode_document_bytes(data: bytes, *, path: str) -> str:
         ) from exc
 
 
-def max_document_bytes(environ: Mapping[str, str] | None = None) -> int | None:
-    """``CITEBOT_MAX_DOCUMENT_MB`` (default 256) in bytes; ``0`` means no limit."""
-    raw = (os.environ if environ is None else environ).get(MAX_DOCUMENT_MB_ENV, "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_DOCUMENT_MB
-    except ValueError:
-        megabytes = -1.0
-    if not math.isfinite(megabytes) or megabytes < 0:
-        raise ConfigError(
-            f"{MAX_DOCUMENT_MB_ENV} must be a number of megabytes (0: no limit), got {raw[:40]!r}"
-        )
-    return int(megabytes * 1024 * 1024) or None
-
-
-def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
+def load_document(
+    path: Path, *, max_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES
+) -> Document:
     """Read and clean one file; raise :class:`DocumentError` naming it on failure.
 
-    Files above ``max_bytes`` (default :func:`max_document_bytes`) are refused unread.
+    Files above ``max_bytes`` (``None``: no limit) are refused unread.
     """
-    limit = max_bytes if max_bytes is not None else max_document_bytes()
+    limit = max_bytes
     try:
         size = path.stat().st_size
         if limit is not None and size > limit:

@@ -14,7 +14,7 @@ from pathlib import Path
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer
 from retrieval.corpus import Corpus, bundled_documents_path, load_corpus
-from retrieval.documents import find_document_files
+from retrieval.documents import DEFAULT_MAX_DOCUMENT_BYTES, find_document_files
 from retrieval.errors import IndexCacheError
 from retrieval.index import DEFAULT_B, DEFAULT_EPSILON, DEFAULT_K1, BM25Index
 from retrieval.progress import BuildProgress
@@ -41,28 +41,27 @@ def build_engine(
     paths: Sequence[str | Path] | None = None,
     *,
     cache_dir: Path | None = None,
-    use_cache: bool = True,
     min_cache_bytes: int = MIN_CACHE_BYTES,
+    max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
     progress: BuildProgress | None = None,
     force_rebuild: bool = False,
 ) -> Engine:
     """Load documents (the bundled ones by default) and index them, or load the cache.
 
-    ``cache_dir`` defaults to :func:`retrieval.cache.default_cache_dir` (the
-    ``CITEBOT_CACHE_DIR`` environment variable, ``off`` to disable).
+    The index is cached under ``cache_dir`` (``None``: no cache) when the documents
+    add up to at least ``min_cache_bytes``; smaller sets index faster than a load.
     """
     files = find_document_files(paths or [bundled_documents_path()])
-    if not use_cache or sum(f.stat().st_size for f in files) < min_cache_bytes:
-        return _engine(_build_index(files, progress), None, False)
-    from retrieval.cache import IndexCache, default_cache_dir, fingerprint
+    root = cache_dir
+    if root is None or sum(f.stat().st_size for f in files) < min_cache_bytes:
+        return _engine(_build_index(files, progress, max_document_bytes=max_document_bytes),
+                       None, False)
+    from retrieval.cache import IndexCache, fingerprint
 
-    root = cache_dir or default_cache_dir()
-    if root is None:
-        return _engine(_build_index(files, progress), None, False)
     cache = IndexCache(root=root)
     analyzer = Analyzer()
     settings = {"k1": DEFAULT_K1, "b": DEFAULT_B, "epsilon": DEFAULT_EPSILON,
-                "stopwords": sorted(analyzer.stopwords)}
+                "stopwords": sorted(analyzer.stopwords), "max_document_bytes": max_document_bytes}
     print_ = fingerprint(files, settings)
     if not force_rebuild:
         try:
@@ -75,7 +74,7 @@ def build_engine(
         except IndexCacheError as exc:
             log.warning("index cache at %s is unusable, rebuilding: %s",
                         cache.location(files), exc)
-    index = _build_index(files, progress, analyzer)
+    index = _build_index(files, progress, analyzer, max_document_bytes=max_document_bytes)
     if progress is not None:
         progress.start("saving the index cache", total=None, unit="")
     try:
@@ -92,12 +91,17 @@ def build_engine(
 
 
 def _build_index(
-    files: Sequence[Path], progress: BuildProgress | None, analyzer: Analyzer | None = None
+    files: Sequence[Path],
+    progress: BuildProgress | None,
+    analyzer: Analyzer | None = None,
+    *,
+    max_document_bytes: int | None,
 ) -> BM25Index:
     if progress is not None:
         progress.start("reading documents", total=sum(f.stat().st_size for f in files),
                        unit="B")
-    corpus = load_corpus(files, progress=progress.advance if progress else None)
+    corpus = load_corpus(files, progress=progress.advance if progress else None,
+                         max_document_bytes=max_document_bytes)
     return BM25Index(corpus=corpus, analyzer=analyzer or Analyzer(), progress=progress)
 
 

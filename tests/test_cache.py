@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.config import Settings
 from bot.index_command import run_index
-from retrieval.cache import default_cache_dir
 from retrieval.engine import Engine, build_engine
 
 
@@ -131,11 +131,14 @@ def test_small_documents_skip_the_cache(docs: Path, tmp_path: Path) -> None:
     assert engine.cache_path is None and not cache.exists()
 
 
-def test_default_cache_dir_follows_the_environment(tmp_path: Path) -> None:
-    assert default_cache_dir({"CITEBOT_CACHE_DIR": str(tmp_path)}) == tmp_path
-    assert default_cache_dir({"CITEBOT_CACHE_DIR": "off"}) is None
-    assert default_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "citebot"
-    assert default_cache_dir({}) == Path.home() / ".cache" / "citebot"
+def test_cache_dir_setting_follows_the_environment(tmp_path: Path) -> None:
+    def cache_dir(environ: dict[str, str]) -> Path | None:
+        return Settings.from_env(environ).cache_dir
+
+    assert cache_dir({"CITEBOT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cache_dir({"CITEBOT_CACHE_DIR": "off"}) is None
+    assert cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "citebot"
+    assert cache_dir({}) == Path.home() / ".cache" / "citebot"
 
 
 def test_index_command_builds_then_reports_up_to_date(
@@ -143,9 +146,9 @@ def test_index_command_builds_then_reports_up_to_date(
 ) -> None:
     monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
     out = io.StringIO()
-    assert run_index(argparse.Namespace(docs=[str(docs)]), stdout=out) == 0
+    assert run_index(argparse.Namespace(docs=[str(docs)], force=False), stdout=out) == 0
     assert "Index built" in out.getvalue() and "passages" in out.getvalue()
     out = io.StringIO()
-    assert run_index(argparse.Namespace(docs=[str(docs)]), stdout=out) == 0
+    assert run_index(argparse.Namespace(docs=[str(docs)], force=False), stdout=out) == 0
     assert "up to date" in out.getvalue()
     assert list((tmp_path / "cache").iterdir())

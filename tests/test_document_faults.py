@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from retrieval.documents import MAX_DOCUMENT_MB_ENV, max_document_bytes
-from retrieval.engine import build_engine
+from bot.config import Settings
+from retrieval.documents import MAX_DOCUMENT_MB_ENV
+from retrieval.engine import Engine, build_engine
 from retrieval.errors import ConfigError, DocumentError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,8 +106,17 @@ BAD: dict[str, Callable[[Path], Path]] = {
 }
 
 
+MB = 1024 * 1024
+
+
+def build(paths: list[Path], *, cap_mb: int = 1) -> Engine:
+    """The engine as the bot builds it, with a small document size cap."""
+    return build_engine(paths, max_document_bytes=cap_mb * MB)
+
+
 @pytest.fixture(autouse=True)
 def small_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same cap for the CLI, which reads it from the environment."""
     monkeypatch.setenv(MAX_DOCUMENT_MB_ENV, "1")
     monkeypatch.setenv("CITEBOT_CACHE_DIR", "off")
 
@@ -123,7 +133,7 @@ def test_alone_it_is_a_clear_error_naming_the_file(
 ) -> None:
     bad = BAD[case](tmp_path)
     with pytest.raises(DocumentError) as raised:
-        build_engine([bad])
+        build([bad])
     assert bad.name in str(raised.value)
     code, out, err = run_cli(["ask", "--docs", str(bad), QUESTION], capsys)
     assert code == 2
@@ -138,7 +148,7 @@ def test_beside_a_good_document_it_is_skipped_with_a_warning(
 ) -> None:
     bad = BAD[case](tmp_path)
     with caplog.at_level(logging.WARNING):
-        engine = build_engine([bad, ARTICLE])
+        engine = build([bad, ARTICLE])
     assert [d.title for d in engine.corpus.documents] == ["Taurus leak"]
     assert any(bad.name in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert ANSWER_WORD in engine.answerer.answer(QUESTION).citations[0].quote
@@ -157,7 +167,7 @@ def test_a_folder_keeps_its_good_files_and_names_the_bad_ones(
            if name not in ("missing path", "not .txt or .md", "a directory named x.txt")]
     write_bytes(folder / "keeper.md", KEEPER.encode())
     with caplog.at_level(logging.WARNING):
-        engine = build_engine([folder])
+        engine = build([folder])
     assert [d.title for d in engine.corpus.documents] == ["Keeper"]
     warned = " ".join(r.getMessage() for r in caplog.records)
     for path in bad:
@@ -176,7 +186,7 @@ def test_utf16_with_bom_and_utf8_with_bom_load(tmp_path: Path, name: str, encodi
     data = ("\ufeff" + text).encode("utf-16-be") if encoding == "utf-16-be-bom" else (
         text.encode(encoding))
     path = write_bytes(tmp_path / name, data)
-    engine = build_engine([path])
+    engine = build([path])
     answer = engine.answerer.answer("Who logged every passing ship?")
     assert answer.answered
     assert answer.citations[0].quote.startswith("The lighthouse keeper Odalys Brandvik")
@@ -198,7 +208,7 @@ def test_unreadable_file_is_named_and_the_rest_served(
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     with caplog.at_level(logging.WARNING):
-        engine = build_engine([locked, ARTICLE])
+        engine = build([locked, ARTICLE])
     assert len(engine.corpus.documents) == 1
     assert any("locked.txt" in r.getMessage() and "Permission denied" in r.getMessage()
                for r in caplog.records)
@@ -219,7 +229,7 @@ def test_broken_front_matter_is_named_and_the_text_still_served(
 ) -> None:
     broken = write_bytes(tmp_path / "harbour.md", raw.encode())
     with caplog.at_level(logging.WARNING):
-        engine = build_engine([broken, ARTICLE])
+        engine = build([broken, ARTICLE])
     assert any("harbour.md" in r.getMessage() and "front matter" in r.getMessage()
                for r in caplog.records)
     assert len(engine.corpus.documents) == 2
@@ -236,7 +246,6 @@ def test_a_200_mb_file_over_the_cap_is_refused_unread(
     with big.open("wb") as f:
         while f.tell() < 200 * 1024 * 1024:
             f.write(block)
-    monkeypatch.setenv(MAX_DOCUMENT_MB_ENV, "100")
     read: list[Path] = []
     real_read = Path.read_bytes
 
@@ -247,7 +256,7 @@ def test_a_200_mb_file_over_the_cap_is_refused_unread(
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     try:
         with caplog.at_level(logging.WARNING):
-            engine = build_engine([big, ARTICLE])
+            engine = build([big, ARTICLE], cap_mb=100)
     finally:
         big.unlink()  # pytest keeps recent temporary folders: do not leave 200 MB behind
     assert big not in read
@@ -256,13 +265,16 @@ def test_a_200_mb_file_over_the_cap_is_refused_unread(
     assert "huge.txt" in message and "too large" in message and MAX_DOCUMENT_MB_ENV in message
 
 
-def test_size_cap_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert max_document_bytes({}) == 256 * 1024 * 1024
-    assert max_document_bytes({MAX_DOCUMENT_MB_ENV: "0.5"}) == 512 * 1024
-    assert max_document_bytes({MAX_DOCUMENT_MB_ENV: "0"}) is None
+def test_size_cap_setting() -> None:
+    def cap(environ: dict[str, str]) -> int | None:
+        return Settings.from_env(environ).max_document_bytes
+
+    assert cap({}) == 256 * MB
+    assert cap({MAX_DOCUMENT_MB_ENV: "0.5"}) == 512 * 1024
+    assert cap({MAX_DOCUMENT_MB_ENV: "0"}) is None
     for bad in ("lots", "-1", "nan", "inf"):
         with pytest.raises(ConfigError, match=MAX_DOCUMENT_MB_ENV):
-            max_document_bytes({MAX_DOCUMENT_MB_ENV: bad})
+            cap({MAX_DOCUMENT_MB_ENV: bad})
 
 
 def test_a_folder_of_3000_small_files_loads(tmp_path: Path) -> None:
@@ -274,7 +286,7 @@ def test_a_folder_of_3000_small_files_loads(tmp_path: Path) -> None:
             f"Filing note {i}.\n\nThe archivist for box {i} is clerk{i}x. "
             f"It is stored in vault {i % 50}.\n"
         )
-    engine = build_engine([folder])
+    engine = build([folder])
     assert len(engine.corpus.documents) == 3_000
     answer = engine.answerer.answer("Who is the archivist for box 2999?")
     assert answer.answered and "clerk2999x" in answer.citations[0].quote
@@ -308,7 +320,7 @@ def test_control_characters_in_a_document_never_reach_a_quote(tmp_path: Path) ->
     """A document's terminal escapes and bells are cleaned away; quotes stay verbatim."""
     raw = KEEPER.replace("Odalys Brandvik", "\x1b[2J\x1b[31mOdalys\x1b[0m Brandvik\x07\x00")
     path = write_bytes(tmp_path / "escapes.txt", ("\ufeff" + raw).encode("utf-16"))
-    engine = build_engine([path])
+    engine = build([path])
     answer = engine.answerer.answer("Who logged every passing ship?")
     quote = answer.citations[0].quote
     assert "Odalys" in quote and quote in engine.corpus.documents[0].text
@@ -316,13 +328,10 @@ def test_control_characters_in_a_document_never_reach_a_quote(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("shape", ["lines without blank lines", "paragraphs that run on"])
-def test_long_runs_of_lines_load_in_linear_time(
-    tmp_path: Path, shape: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_long_runs_of_lines_load_in_linear_time(tmp_path: Path, shape: str) -> None:
     """A log-like file (one line after another, or paragraphs that each run on into the next
     as if broken by page breaks) is one huge paragraph: it must not take quadratic time.
     (No timing asserted: before the fix 30,000 lines took minutes.)"""
-    monkeypatch.setenv(MAX_DOCUMENT_MB_ENV, "10")
 
     def tag(i: int) -> str:  # a word of its own per line: "qbaa", "qcaa", ...
         return "q" + "".join(chr(97 + (i // 26**k) % 26) for k in range(4))
@@ -335,7 +344,7 @@ def test_long_runs_of_lines_load_in_linear_time(
                   for i in range(8_000)]
         separator = "\n\n"
     path = write_bytes(tmp_path / "log.txt", separator.join(blocks).encode())
-    engine = build_engine([path])
+    engine = build([path], cap_mb=10)
     document = engine.corpus.documents[0]
     assert len(document.body_paragraphs) == 1
     assert document.text == " ".join(blocks)
