@@ -26,6 +26,7 @@ NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
 GENERAL_WEIGHT = 0.35
 THRESHOLD = 0.33
 PHRASE_WORDS = 3
+_MEMO_LIMIT = 100_000
 # With words missing and only general words found ("match" in "Who won the football
 # match?"), the found words must carry most of the question's weight.
 GENERAL_ONLY_THRESHOLD = 0.6
@@ -68,11 +69,16 @@ class Abstainer:
         self._heading_of = heading_of
         self._in_headings = in_headings
         self._unseen: float | None = None
+        self._words: dict[str, list[str]] = {}  # surface token -> its folded words
 
     def unseen_weight(self) -> float:
         if self._unseen is None:
             index = self.index
-            self._unseen = max((index.idf(t) for t in index.vocabulary), default=1.0) or 1.0
+            impact = getattr(index, "impact", None)
+            if impact is not None and impact.idf.shape[0]:  # one numpy pass, not O(V) calls
+                self._unseen = float(impact.idf.max()) or 1.0
+            else:
+                self._unseen = max((index.idf(t) for t in index.vocabulary), default=1.0) or 1.0
         return self._unseen
 
     def judge(self, question: str, profile: QuestionProfile, top_ids: list[int]) -> Verdict:
@@ -80,10 +86,16 @@ class Abstainer:
         analyzer = index.analyzer
         stop = analyzer.stopwords
         surface = _SURFACE.findall(question[: 4000])
-        skip = type_words(analyzer.words(question, limit=True))
+        sequence = profile.sequence or analyzer.words(question, limit=True)
+        skip = type_words(sequence)
         seen: dict[str, tuple[str, bool]] = {}  # folded word -> (surface form, is name)
+        memo = self._words
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
         for n, raw in enumerate(surface):
-            words = analyzer.words(raw)
+            words = memo.get(raw)
+            if words is None:
+                words = memo[raw] = analyzer.words(raw)
             for word in words:
                 if word in stop or word in seen or word in skip:
                     continue

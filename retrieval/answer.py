@@ -15,6 +15,7 @@ import numpy as np
 
 from retrieval.abstain import Abstainer
 from retrieval.features import (
+    ParagraphBounds,
     PassageCache,
     PassageInfo,
     QuestionProfile,
@@ -26,7 +27,7 @@ from retrieval.features_compute import FEATURE_NAMES, feature_matrix
 from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.rerank import TreeModel, load_model
-from retrieval.sections import SectionMap
+from retrieval.sections import Coverage, SectionMap
 
 CANDIDATES = 50
 # A further citation is shown only when the model finds it at least this likely
@@ -36,6 +37,10 @@ FURTHER_CITATION_GAP = math.log(4.0)
 # to the model score. SQuAD has no headings, so this is not learned; chosen on the
 # article dev questions (benchmarks/RESULTS.md).
 HEADING_WEIGHT = 4.0
+# Up to this many passages, one dense BM25 pass (index.scores) is cheaper than the
+# impact index's top-k search plus a lookup of the window's scores; the values are the
+# same (the same additions in the same order).
+DENSE_PASSAGES = 4096
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def heading_evidence(
     for n, (sid, pos) in enumerate(zip(sections.section_of[cands].tolist(), at, strict=True)):
         if sid < 0:
             continue
-        head = sections.infos[sid]
+        head = sections.info(sid)
         own = infos[pos].stem_counts
         gain = sum(
             w for t, w in zip(profile.terms, weights.tolist(), strict=True)
@@ -111,6 +116,14 @@ def heading_evidence(
         # A section answers its heading first: the evidence fades down the section.
         out[n] = gain / total / (1.0 + 0.25 * (int(cands[n]) - int(sections.starts[sid])))
     return out
+
+
+def _best_ids(scores: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the ``k`` best positive scores, best first, lower id first on ties
+    (the order of :meth:`BM25Index.top`)."""
+    positive = np.flatnonzero(scores > 0)
+    order = np.argsort(-scores[positive], kind="stable")[:k]
+    return positive[order].astype(np.int64)
 
 
 class Answerer:
@@ -138,6 +151,7 @@ class Answerer:
             in_headings=self.in_headings if use_headings else None,
         )
         self._sections: SectionMap | None = None
+        self._bounds: ParagraphBounds | None = None  # small corpora only
 
     @property
     def sections(self) -> SectionMap:
@@ -146,21 +160,32 @@ class Answerer:
             self._sections = SectionMap(corpus=self.index.corpus, analyzer=self.index.analyzer)
         return self._sections
 
+    def _paragraph_bounds(self) -> ParagraphBounds:
+        if self._bounds is None:
+            self._bounds = ParagraphBounds(self.index.corpus.paragraph_keys)
+        return self._bounds
+
     def in_headings(self, stem: str) -> bool:
         return self.sections.has_term(stem)
 
     def heading_of(self, passage_id: int) -> PassageInfo | None:
         sections = self.sections
         sid = int(sections.section_of[passage_id]) if len(sections) else -1
-        return sections.infos[sid] if sid >= 0 else None
+        return sections.info(sid) if sid >= 0 else None
 
     def candidates(self, question: str, *, context: str | None = None) -> Candidates:
         index = self.index
         profile = question_profile(question, index.analyzer, index.idf, context=context)
         terms = list(profile.terms)
-        ids, _ = index.top(terms, self.n_candidates)
+        dense: np.ndarray | None = None
+        if len(index) <= DENSE_PASSAGES:
+            # A small corpus: one dense pass gives the top and every window score.
+            dense = index.scores(terms)
+            ids = _best_ids(dense, self.n_candidates)
+        else:
+            ids, _ = index.top(terms, self.n_candidates)
         sections = self.sections if self.use_headings else None
-        coverage: dict[int, float] = {}
+        coverage: Coverage | None = None
         if sections is not None and len(sections):
             coverage = sections.coverage(terms, profile.weights)
             named = sections.candidates(coverage)
@@ -169,13 +194,19 @@ class Answerer:
             empty = np.zeros(0, dtype=np.int64)
             return Candidates(profile, empty, np.zeros(0), np.zeros((0, len(FEATURE_NAMES))))
         keys = index.corpus.paragraph_keys
-        cands = expand_candidates(ids, keys)
-        window = context_window(cands, keys)
-        window_scores = index.scores_for(terms, window)
-        infos = [self._cache.get(int(i)) for i in window]
+        if dense is not None:
+            bounds = self._paragraph_bounds()
+            cands = bounds.expand(ids)
+            window = bounds.window(cands)
+        else:
+            cands = expand_candidates(ids, keys)
+            window = context_window(cands, keys)
+        window_scores = dense[window] if dense is not None else index.scores_for(terms, window)
+        get = self._cache.get
+        infos = [get(i) for i in window.tolist()]
         features = feature_matrix(profile, cands, window, window_scores, infos, keys, index.idf)
         heading = None
-        if coverage and sections is not None:
+        if coverage is not None and len(coverage) and sections is not None:
             heading = heading_evidence(profile, cands, sections, infos, window)
         return Candidates(profile, cands, features[:, 0], features, heading)
 

@@ -23,6 +23,7 @@ _MEASURE_ADJ = frozenset(_MEASURE_ADJ_WORDS_TEXT.split())
 
 
 _HOW_WORDS = _MEASURE_ADJ | {"many", "much"}
+_TYPE_NOUNS = _TIME_NOUNS | _QUANTITY_NOUNS
 
 
 class QuestionType(IntEnum):
@@ -84,7 +85,7 @@ def type_words(words: Sequence[str]) -> frozenset[str]:
     found: set[str] = set()
     for i, word in enumerate(words[:25]):
         if word in ("what", "which"):
-            found.update(w for w in words[i + 1 : i + 3] if w in _TIME_NOUNS | _QUANTITY_NOUNS)
+            found.update(w for w in words[i + 1 : i + 3] if w in _TYPE_NOUNS)
         elif word == "how" and i + 1 < len(words) and words[i + 1] in _HOW_WORDS:
             found.add(words[i + 1])  # "how *many*", "how *long*"
     return frozenset(found)

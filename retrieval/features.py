@@ -132,6 +132,7 @@ class QuestionProfile:
     all_words: frozenset[str]  # every folded question word, stopwords included
     qtype: QuestionType
     wh: str | None = None  # the first wh-word of the question
+    sequence: tuple[str, ...] = ()  # the question's folded words in order (capped)
 
 
 def question_profile(
@@ -176,6 +177,7 @@ def question_profile(
         all_words=frozenset(all_words),
         qtype=question_type(all_words),
         wh=next((w for w in all_words[:25] if w in _WH_WORDS), None),
+        sequence=tuple(all_words),
     )
 
 
@@ -183,26 +185,66 @@ def expand_candidates(
     ids: np.ndarray, paragraph_keys: np.ndarray, *, neighbours_of: int = 10
 ) -> np.ndarray:
     """``ids`` plus the same-paragraph neighbours of the first ``neighbours_of`` ids."""
-    head = ids[:neighbours_of]
-    near = np.concatenate([head - 1, head + 1])
-    source = np.concatenate([head, head])
-    ok = (near >= 0) & (near < len(paragraph_keys))
-    near, source = near[ok], source[ok]
-    near = near[paragraph_keys[near] == paragraph_keys[source]]
-    merged = np.concatenate([ids, near]).astype(np.int64)
-    _, first = np.unique(merged, return_index=True)
-    return merged[np.sort(first)]
+    n = len(paragraph_keys)
+    id_list = ids.tolist()
+    head = id_list[:neighbours_of]
+    around = [i - 1 for i in head] + [i + 1 for i in head]
+    owners = head + head
+    keys = paragraph_keys[[min(max(i, 0), n - 1) for i in around] + owners].tolist()
+    m = len(around)
+    near = [
+        i for j, i in enumerate(around)
+        if 0 <= i < n and keys[j] == keys[m + j]
+    ]
+    return np.array(list(dict.fromkeys(id_list + near)), dtype=np.int64)
 
 
 def context_window(candidates: np.ndarray, paragraph_keys: np.ndarray) -> np.ndarray:
     """Sorted ids of the sentences within :data:`WINDOW` of a candidate, same paragraph."""
     n = len(paragraph_keys)
-    offsets = np.arange(-WINDOW, WINDOW + 1)
-    around = (candidates[:, None] + offsets[None, :]).ravel()
-    owner = np.repeat(candidates, len(offsets))
-    keep = (around >= 0) & (around < n)
-    around, owner = around[keep], owner[keep]
-    around = around[paragraph_keys[around] == paragraph_keys[owner]]
-    return np.unique(around)
+    lo = np.maximum(candidates - WINDOW, 0)
+    hi = np.minimum(candidates + WINDOW, n - 1)
+    # Each candidate's paragraph bounds, clipped to the window: two searchsorted calls
+    # over the candidate set only.
+    own = paragraph_keys[candidates]
+    first = np.maximum(lo, np.searchsorted(paragraph_keys, own, side="left"))
+    last = np.minimum(hi, np.searchsorted(paragraph_keys, own, side="right") - 1)
+    spans = {i for a, b in zip(first.tolist(), last.tolist(), strict=True)
+             for i in range(a, b + 1)}
+    return np.array(sorted(spans), dtype=np.int64)
 
 
+class ParagraphBounds:
+    """Per passage, the first and one-past-last passage of its paragraph, as Python lists.
+
+    For small corpora (built in O(passages) once): candidate expansion and context
+    windows become a few list operations, with the same results as
+    :func:`expand_candidates` and :func:`context_window`.
+    """
+
+    def __init__(self, paragraph_keys: np.ndarray) -> None:
+        n = len(paragraph_keys)
+        change = np.ones(n, dtype=bool)
+        if n:
+            change[1:] = paragraph_keys[1:] != paragraph_keys[:-1]
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], n)
+        group = np.cumsum(change) - 1
+        self.lo: list[int] = starts[group].tolist()
+        self.hi: list[int] = ends[group].tolist()
+
+    def expand(self, ids: np.ndarray, *, neighbours_of: int = 10) -> np.ndarray:
+        """Same as :func:`expand_candidates`."""
+        lo, hi = self.lo, self.hi
+        id_list = ids.tolist()
+        head = id_list[:neighbours_of]
+        near = [i - 1 for i in head if i - 1 >= lo[i]] + [i + 1 for i in head if i + 1 < hi[i]]
+        return np.array(list(dict.fromkeys(id_list + near)), dtype=np.int64)
+
+    def window(self, candidates: np.ndarray) -> np.ndarray:
+        """Same as :func:`context_window`."""
+        lo, hi = self.lo, self.hi
+        spans: set[int] = set()
+        for c in candidates.tolist():
+            spans.update(range(max(c - WINDOW, lo[c]), min(c + WINDOW + 1, hi[c])))
+        return np.array(sorted(spans), dtype=np.int64)

@@ -40,40 +40,65 @@ def _rel(values: np.ndarray) -> np.ndarray:
 
 
 def _rank(values: np.ndarray) -> np.ndarray:
+    """Place of each value in falling order, ties by position (a stable sort)."""
+    n = len(values)
+    if n <= 32:  # a list sort beats four numpy calls for a few values
+        listed = values.tolist()
+        ranks = [0.0] * n
+        for place, i in enumerate(sorted(range(n), key=lambda j: -listed[j])):
+            ranks[i] = float(place)
+        return np.array(ranks)
     order = np.argsort(-values, kind="stable")
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(len(values))
-    return ranks
+    out = np.empty(n)
+    out[order] = np.arange(n)
+    return out
 
 
-def _type_features(info: PassageInfo, q: QuestionProfile, terms: frozenset[str]) -> list[float]:
+def _type_features(
+    info: PassageInfo, qwords: frozenset[str], terms: frozenset[str], want: int
+) -> list[float]:
     """Novel number/date/name tokens and their distance to the matched question words."""
-    matched = sorted(p for t in terms if t in info.positions for p in info.positions[t])
-    novel_kinds = [0.0, 0.0, 0.0]
-    dists = [_FAR, _FAR, _FAR]
-    qwords = q.all_words
+    positions = info.positions
+    matched = sorted(p for t in terms if t in positions for p in positions[t])
+    novel_number = novel_date = novel_name = 0.0
+    dist_number = dist_date = dist_name = _FAR
     for j, kind, word, stem in info.typed:
         if (stem is not None and stem in terms) or word in qwords:
             continue
         if matched:
             at = bisect_left(matched, j)
-            near = [abs(matched[i] - j) for i in (at - 1, at) if 0 <= i < len(matched)]
-            dist = float(min(near))
+            if at == 0:
+                dist = float(matched[0] - j)
+            elif at == len(matched):
+                dist = float(j - matched[-1])
+            else:
+                dist = float(min(j - matched[at - 1], matched[at] - j))
         else:
             dist = _FAR
-        for bit, slot in ((1, 0), (2, 1), (4, 2)):
-            if kind & bit:
-                novel_kinds[slot] = 1.0
-                dists[slot] = min(dists[slot], dist)
-    found = sum(len(info.positions[t]) for t in terms if t in info.positions)
-    novel_frac = (info.content - found) / (info.content or 1)
-    want = wanted_kind(q.qtype)
+        if kind & 1:
+            novel_number = 1.0
+            dist_number = min(dist_number, dist)
+        if kind & 2:
+            novel_date = 1.0
+            dist_date = min(dist_date, dist)
+        if kind & 4:
+            novel_name = 1.0
+            dist_name = min(dist_name, dist)
+    novel_frac = (info.content - len(matched)) / (info.content or 1)
     wanted_present, wanted_dist = 0.0, _FAR
-    for bit, slot in ((1, 0), (2, 1), (4, 2)):
-        if want & bit and novel_kinds[slot]:
-            wanted_present = 1.0
-            wanted_dist = min(wanted_dist, dists[slot])
-    return [novel_frac, float(len(info.words)), *novel_kinds, *dists, wanted_present, wanted_dist]
+    if want & 1 and novel_number:
+        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_number)
+    if want & 2 and novel_date:
+        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_date)
+    if want & 4 and novel_name:
+        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_name)
+    return [novel_frac, float(len(info.words)), novel_number, novel_date, novel_name,
+            dist_number, dist_date, dist_name, wanted_present, wanted_dist]
+
+
+def _pad(values: np.ndarray) -> np.ndarray:
+    """``values`` with one more row of zeros (the index of a missing neighbour)."""
+    return np.concatenate([values, np.zeros((1, *values.shape[1:]))])
 
 
 def feature_matrix(
@@ -85,65 +110,93 @@ def feature_matrix(
     paragraph_keys: np.ndarray,
     idf: Callable[[str], float],
 ) -> np.ndarray:
-    """One row per candidate, columns :data:`FEATURE_NAMES`."""
+    """One row per candidate, columns :data:`FEATURE_NAMES`.
+
+    Candidates are few (tens), so the bookkeeping (paragraph groups, neighbours) is done
+    on Python lists and the arithmetic in a few numpy operations over all candidates.
+    """
     w = q.weights
     wsum = float(w.sum()) or 1.0
     terms = q.terms
     term_set = frozenset(terms)
     n_win = len(window)
-    pos = np.searchsorted(window, candidates)
-    tf = np.array([[info.stem_counts.get(t, 0) for t in terms] for info in infos], dtype=float)
-    tf = tf.reshape(n_win, len(terms))
-    words = np.array([[x in info.word_set for x in q.words] for info in infos], dtype=float)
-    words = words.reshape(n_win, len(q.words))
+    n_cand = len(candidates)
+    window_list = window.tolist()
+    cand_list = candidates.tolist()
+    at = {pid: i for i, pid in enumerate(window_list)}
+    pos_list = [at[c] for c in cand_list]
+    pos = np.array(pos_list, dtype=np.intp)
+    # Per window sentence, plus a last row of zeros (the index of a missing neighbour).
+    tf_pad = np.array([[info.stem_counts.get(t, 0) for t in terms] for info in infos]
+                      + [[0] * len(terms)], dtype=float)
+    tf = tf_pad[:n_win]
+    qw = q.words
+    words_pad = np.array([[x in info.word_set for x in qw] for info in infos]
+                         + [[False] * len(qw)], dtype=float)
+    words = words_pad[:n_win]
     pref_keys = list(q.prefixes)
     pref_w = np.array([q.prefixes[p] for p in pref_keys])
     prefs = np.array([[p in info.prefixes for p in pref_keys] for info in infos], dtype=float)
     prefs = prefs.reshape(n_win, len(pref_keys))
-    gram_sets = [q.grams & info.grams for info in infos]
-    grams = np.array([len(g) for g in gram_sets], dtype=float)
-    n_grams = float(len(q.grams)) or 1.0
+    qgrams = q.grams
+    gram_sets = [qgrams & info.grams for info in infos]
+    n_grams = float(len(qgrams)) or 1.0
 
-    keys = paragraph_keys[window]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    group = np.cumsum(np.r_[True, keys[1:] != keys[:-1]]) - 1
+    # Paragraph groups of the (sorted) window: runs of equal paragraph keys.
+    key_list = paragraph_keys[window].tolist()
+    group_list = [0] * n_win
+    start_list = [0]
+    for i in range(1, n_win):
+        if key_list[i] != key_list[i - 1]:
+            start_list.append(i)
+        group_list[i] = len(start_list) - 1
+    starts = np.array(start_list, dtype=np.intp)
+    group = np.array(group_list, dtype=np.intp)
     para_tf = np.add.reduceat(tf, starts, axis=0)
     para_words = np.add.reduceat(words, starts, axis=0) > 0
     para_prefs = np.add.reduceat(prefs, starts, axis=0) > 0
     para_max = np.maximum.reduceat(window_scores, starts)
     para_bm25 = _sat(para_tf, 1.2) @ w
     para_cov = (para_tf > 0) @ w / wsum
-    para_grams = np.array([
-        len(frozenset().union(*gram_sets[a:b]))
-        for a, b in zip(starts, np.r_[starts[1:], n_win], strict=True)
-    ], dtype=float)
+    ends = start_list[1:] + [n_win]
+    para_grams = np.array([len(frozenset().union(*gram_sets[a:b]))
+                           for a, b in zip(start_list, ends, strict=True)], dtype=float)
 
     # Neighbours inside the window (index n_win = a row of zeros).
-    prev = pos - 1
-    prev_ok = (prev >= 0) & (window[np.maximum(prev, 0)] == candidates - 1)
-    prev_ok &= group[np.maximum(prev, 0)] == group[pos]
-    prev = np.where(prev_ok, prev, n_win)
-    nxt = np.minimum(pos + 1, n_win - 1)
-    nxt_ok = (window[nxt] == candidates + 1) & (group[nxt] == group[pos])
-    nxt = np.where(nxt_ok, nxt, n_win)
-    pad = lambda a: np.concatenate([a, np.zeros((1, *a.shape[1:]))])  # noqa: E731
-    s_pad, tf_pad = pad(window_scores), pad(tf)
-    words_pad = pad(words)
+    prev_list = [
+        p - 1 if p > 0 and window_list[p - 1] == c - 1 and group_list[p - 1] == group_list[p]
+        else n_win
+        for p, c in zip(pos_list, cand_list, strict=True)
+    ]
+    last = n_win - 1
+    next_list = [
+        p + 1 if p < last and window_list[p + 1] == c + 1 and group_list[p + 1] == group_list[p]
+        else n_win
+        for p, c in zip(pos_list, cand_list, strict=True)
+    ]
+    prev = np.array(prev_list, dtype=np.intp)
+    nxt = np.array(next_list, dtype=np.intp)
+    s_pad = _pad(window_scores)
 
     s = window_scores[pos]
-    smax = float(s.max()) if len(s) and s.max() > 0 else 1.0
+    top = s.max() if n_cand else 0.0
+    smax = float(top) if n_cand and top > 0 else 1.0
     g = group[pos]
-    cov = (tf[pos] > 0) @ w / wsum
-    cov_prev = ((tf[pos] + tf_pad[prev]) > 0) @ w / wsum
+    tf_c = tf[pos]
+    hit = tf_c > 0
+    cov = hit @ w / wsum
+    cov_prev = ((tf_c + tf_pad[prev]) > 0) @ w / wsum
     ww = q.word_weights
     wwsum = float(ww.sum()) or 1.0
-    word_cov = words[pos] @ ww / wwsum
-    word_cov_prev = ((words[pos] + words_pad[prev]) > 0) @ ww / wwsum
+    words_c = words[pos]
+    word_cov = words_c @ ww / wwsum
+    word_cov_prev = ((words_c + words_pad[prev]) > 0) @ ww / wwsum
     pwsum = float(pref_w.sum()) or 1.0
     gram_prev = np.array([
-        len(gram_sets[p] | gram_sets[int(pv)]) if pv < n_win else len(gram_sets[p])
-        for p, pv in zip(pos, prev, strict=True)
+        len(gram_sets[p] | gram_sets[pv]) if pv < n_win else len(gram_sets[p])
+        for p, pv in zip(pos_list, prev_list, strict=True)
     ], dtype=float)
+    grams = np.array([len(gram_sets[p]) for p in pos_list], dtype=float)
 
     # Decayed sum of sentence scores over the paragraph (window), rows = candidates.
     dist = np.abs(pos[:, None] - np.arange(n_win)[None, :])
@@ -151,7 +204,7 @@ def feature_matrix(
 
     # RM3-style expansion from the single best paragraph of the window.
     best = int(np.argmax(para_bm25)) if len(para_bm25) else 0
-    lo, hi = int(starts[best]), int(starts[best + 1]) if best + 1 < len(starts) else n_win
+    lo, hi = start_list[best], ends[best]
     counts: dict[str, int] = {}
     for info in infos[lo:hi]:
         for term, c in info.stem_counts.items():
@@ -160,26 +213,33 @@ def feature_matrix(
     weighted = sorted(((c * idf(t), t) for t, c in counts.items()), reverse=True)[:RM3_TERMS]
     expansion = {t: wt for wt, t in weighted}
     rm3 = np.array([
-        sum(wt for t, wt in expansion.items() if t in infos[p].stem_counts) for p in pos
+        sum(wt for t, wt in expansion.items() if t in infos[p].stem_counts) for p in pos_list
     ], dtype=float)
 
-    type_rows = np.array([_type_features(infos[p], q, term_set) for p in pos], dtype=float)
+    want = wanted_kind(q.qtype)
+    qwords = q.all_words
+    type_rows = [_type_features(infos[p], qwords, term_set, want) for p in pos_list]
+    type_cols = np.array(type_rows, dtype=float).reshape(n_cand, 10).T
     para_start = np.searchsorted(paragraph_keys, paragraph_keys[candidates], side="left")
-    qtype = np.zeros((len(candidates), len(_QTYPES)))
-    qtype[:, int(q.qtype)] = 1.0
+    qtype = np.zeros((len(_QTYPES), n_cand))
+    qtype[int(q.qtype)] = 1.0
+    # Paragraph-level values, gathered for the candidates in one step.
+    para = np.array([
+        _rel(para_max), _rel(para_bm25), para_cov, _rank(para_bm25), para_max,
+        para_grams / n_grams,
+    ])[:, g]
+    neighbours = s_pad[np.concatenate([prev, nxt])].reshape(2, n_cand)
+    scaled = np.array([s, neighbours[0], neighbours[1], s + 0.5 * neighbours[0]]) / smax
 
-    columns = [
-        s, s / smax, _rank(s), s_pad[prev] / smax, s_pad[nxt] / smax,
-        (s + 0.5 * s_pad[prev]) / smax,
-        _rel(para_max)[g], _rel(para_bm25)[g], para_cov[g], _rel(decay), _rank(para_bm25)[g],
-        (s >= para_max[g]).astype(float), cov, cov_prev, (tf[pos] > 0).sum(axis=1),
-        _rel(_sat(tf[pos], 0.9) @ w), word_cov, word_cov_prev, para_words[g] @ ww / wwsum,
+    columns = np.array([
+        s, scaled[0], _rank(s), scaled[1], scaled[2], scaled[3],
+        para[0], para[1], para[2], _rel(decay), para[3],
+        (s >= para[4]), cov, cov_prev, hit.sum(axis=1),
+        _rel(_sat(tf_c, 0.9) @ w), word_cov, word_cov_prev, para_words[g] @ ww / wwsum,
         prefs[pos] @ pref_w / pwsum, para_prefs[g] @ pref_w / pwsum,
-        grams[pos] / n_grams, gram_prev / n_grams, para_grams[g] / n_grams, _rel(rm3),
-    ]
-    base = np.column_stack(columns)
+        grams / n_grams, gram_prev / n_grams, para[5], _rel(rm3),
+    ], dtype=float)
     position = (candidates - para_start).astype(float)
-    n_terms = np.full(len(candidates), float(len(terms)))
-    return np.column_stack([
-        base, type_rows[:, :2], position, type_rows[:, 2:], n_terms, qtype
-    ])
+    n_terms = np.full(n_cand, float(len(terms)))
+    blocks = [columns, type_cols[:2], position[None], type_cols[2:], n_terms[None], qtype]
+    return np.ascontiguousarray(np.concatenate(blocks).T)

@@ -5,18 +5,20 @@ question that shares the heading's words ("How did the leak happen?") should loo
 that section's sentences even when they do not repeat those words. Sections are runs
 of passages under the same heading of one document (passages before the first heading
 belong to none). The map is built once per corpus, lazily, with numpy over the passage
-arrays; headings are analysed once each.
+arrays; heading texts are analysed once each, and fully only when a question needs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from retrieval.analysis import Analyzer
 from retrieval.corpus import Corpus
 from retrieval.features import PassageInfo, analyse_passage
+from retrieval.terms import analyze_texts
 
 # Sentences of a matching section added to the candidates (its first ones).
 SECTION_CANDIDATES = 8
@@ -52,8 +54,24 @@ def _section_keys(corpus: Corpus) -> tuple[np.ndarray, list[str]]:
     return keys, names
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Sections (ascending) whose heading holds a question term, and their shares."""
+
+    sections: np.ndarray
+    shares: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.sections.shape[0])
+
+
 class SectionMap:
-    """Passage -> section run, heading analysis per section, heading stem -> sections."""
+    """Passage -> section run, heading stem -> sections; heading analysis on demand.
+
+    Built once per corpus with numpy over the passage arrays; each distinct heading text
+    is analysed once (its index terms at build time, its full :class:`PassageInfo` only
+    when a question looks at that section), so a corpus with many headings stays cheap.
+    """
 
     def __init__(self, *, corpus: Corpus, analyzer: Analyzer) -> None:
         keys, names = _section_keys(corpus)
@@ -63,52 +81,91 @@ class SectionMap:
         change_points = np.flatnonzero(change)
         at = np.searchsorted(change_points, run_starts)
         ends = np.r_[change_points, len(keys)][at + 1] if len(run_starts) else run_starts
-        section = np.full(len(keys), -1, dtype=np.int64)
-        for sid, (a, b) in enumerate(zip(run_starts.tolist(), ends.tolist(), strict=True)):
-            section[a:b] = sid
-        infos: list[PassageInfo] = []
-        postings: dict[str, list[int]] = {}
-        memo: dict[str, PassageInfo] = {}
-        for sid, start in enumerate(run_starts.tolist()):
-            heading = names[int(keys[start])]
-            info = memo.get(heading)
-            if info is None:
-                info = memo[heading] = analyse_passage(heading, analyzer)
-            infos.append(info)
-            for stem in info.stem_counts:
-                postings.setdefault(stem, []).append(sid)
-        self.section_of = section
+        # Passages of a run share its number; passages under no heading get -1.
+        marks = np.zeros(len(keys), dtype=np.int64)
+        marks[run_starts] = 1
+        self.section_of = np.where(keys >= 0, np.cumsum(marks) - 1, -1).astype(np.int64)
         self.starts = run_starts.astype(np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
-        self.infos: tuple[PassageInfo, ...] = tuple(infos)
-        self._postings = {stem: tuple(ids) for stem, ids in postings.items()}
+        self._analyzer = analyzer
+        self._names = [names[k] for k in keys[run_starts].tolist()]
+        self._infos: dict[int, PassageInfo] = {}
+        self._by_text: dict[str, PassageInfo] = {}
+        # Heading stem -> sections, as CSR arrays: each distinct heading text analysed
+        # once, in batches, by the index's own term analysis.
+        distinct: dict[str, int] = {}
+        text_of = np.array([distinct.setdefault(h, len(distinct)) for h in self._names],
+                           dtype=np.int64)
+        matrix = analyze_texts(analyzer, list(distinct))
+        counts = np.diff(matrix.offsets)[text_of]
+        owner = np.repeat(np.arange(len(self._names), dtype=np.int64), counts)
+        first = np.repeat(matrix.offsets[text_of] - (np.cumsum(counts) - counts), counts)
+        terms = matrix.term_ids[first + np.arange(owner.shape[0])].astype(np.int64)
+        pairs = np.unique(terms * max(1, len(self._names)) + owner)  # by term, then section
+        pair_terms = pairs // max(1, len(self._names))
+        self._post_sections = pairs - pair_terms * max(1, len(self._names))
+        self._post_offsets = np.searchsorted(
+            pair_terms, np.arange(len(matrix.vocabulary) + 1), side="left"
+        )
+        self._term_ids = {t: i for i, t in enumerate(matrix.vocabulary)}
+
+    def info(self, sid: int) -> PassageInfo:
+        """The analysis of section ``sid``'s heading (computed on first use)."""
+        found = self._infos.get(sid)
+        if found is None:
+            heading = self._names[sid]
+            found = self._by_text.get(heading)
+            if found is None:
+                found = self._by_text[heading] = analyse_passage(heading, self._analyzer)
+            self._infos[sid] = found
+        return found
+
+    @property
+    def infos(self) -> tuple[PassageInfo, ...]:
+        """Every heading's analysis, in section order (analyses them all)."""
+        return tuple(self.info(sid) for sid in range(len(self._names)))
 
     def has_term(self, stem: str) -> bool:
         """Whether some heading holds ``stem``."""
-        return stem in self._postings
+        return stem in self._term_ids
 
     def __len__(self) -> int:
-        return len(self.infos)
+        return len(self._names)
 
-    def coverage(self, terms: Sequence[str], weights: np.ndarray) -> dict[int, float]:
-        """Sections whose heading holds a question term -> share of the term weight."""
+    def coverage(self, terms: Sequence[str], weights: np.ndarray) -> Coverage:
+        """Sections whose heading holds a question term, with their share of the weight.
+
+        Vectorised over the heading postings of the question's terms; each section's
+        share adds the terms' shares in question order.
+        """
         total = float(weights.sum()) or 1.0
-        found: dict[int, float] = {}
+        offsets, sections = self._post_offsets, self._post_sections
+        parts: list[np.ndarray] = []
+        shares: list[np.ndarray] = []
         for term, weight in zip(terms, weights.tolist(), strict=True):
-            for sid in self._postings.get(term, ()):
-                found[sid] = found.get(sid, 0.0) + weight / total
-        return found
+            tid = self._term_ids.get(term)
+            if tid is None:
+                continue
+            part = sections[int(offsets[tid]) : int(offsets[tid + 1])]
+            parts.append(part)
+            shares.append(np.full(part.shape[0], weight / total))
+        if not parts:
+            return Coverage(np.zeros(0, dtype=np.int64), np.zeros(0))
+        ids, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        found = np.zeros(ids.shape[0])
+        np.add.at(found, inverse.reshape(-1), np.concatenate(shares))
+        return Coverage(ids, found)
 
-    def candidates(self, coverage: dict[int, float]) -> np.ndarray:
+    def candidates(self, coverage: Coverage) -> np.ndarray:
         """The first sentences of the best-matching sections (empty when none match)."""
-        best = sorted(
-            ((c, sid) for sid, c in coverage.items() if c >= MIN_HEADING_COVERAGE),
-            reverse=True,
-        )[:MAX_SECTIONS]
-        if not best:
+        keep = coverage.shares >= MIN_HEADING_COVERAGE
+        ids, shares = coverage.sections[keep], coverage.shares[keep]
+        if not ids.shape[0]:
             return np.zeros(0, dtype=np.int64)
+        # Best share first, the later section first on ties.
+        best = np.lexsort((ids, shares))[::-1][:MAX_SECTIONS]
         parts = [
             np.arange(self.starts[sid], min(self.ends[sid], self.starts[sid] + SECTION_CANDIDATES))
-            for _, sid in best
+            for sid in ids[best].tolist()
         ]
         return np.concatenate(parts).astype(np.int64)

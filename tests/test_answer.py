@@ -179,3 +179,74 @@ def test_how_many_words_are_not_reported_missing(engine: Engine) -> None:
     answer = engine.answerer.answer("How many officers were in the conversation?")
     assert answer.answered
     assert "many" not in answer.missing_terms
+
+
+def _walk(tree: dict[str, list[float]], row: np.ndarray) -> float:
+    """A plain tree walk: the reference the vectorised model must match exactly."""
+    node = 0
+    while int(tree["feature"][node]) >= 0:
+        go_left = row[int(tree["feature"][node])] <= tree["threshold"][node]
+        node = int(tree["left"][node] if go_left else tree["right"][node])
+    return float(tree["value"][node])
+
+
+def _random_tree(rng: np.random.Generator, leaves: int, n_features: int) -> dict[str, list]:
+    feature, threshold, left, right, value = [-1], [0.0], [0], [0], [0.0]
+    while feature.count(-1) < leaves:  # split a random leaf
+        leaf = int(rng.choice([i for i, f in enumerate(feature) if f == -1]))
+        feature[leaf] = int(rng.integers(n_features))
+        threshold[leaf] = float(rng.random())
+        left[leaf], right[leaf] = len(feature), len(feature) + 1
+        for _ in range(2):
+            feature.append(-1)
+            threshold.append(0.0)
+            left.append(0)
+            right.append(0)
+            value.append(float(rng.normal()))
+    return {"feature": feature, "threshold": threshold, "left": left, "right": right,
+            "value": value}
+
+
+@pytest.mark.parametrize("leaves", [1, 2, 15, 16, 40])
+def test_tree_model_matches_a_plain_tree_walk(leaves: int) -> None:
+    from retrieval.rerank import TreeModel
+
+    rng = np.random.default_rng(leaves)
+    trees = [_random_tree(rng, int(rng.integers(1, leaves + 1)), 4) for _ in range(30)]
+    model = TreeModel(feature_names=["a", "b", "c", "d"], trees=trees, base_score=0.5)
+    rows = rng.random((25, 4))
+    for n, tree in enumerate(trees[:25]):  # values exactly at a threshold go left
+        if tree["feature"][0] >= 0:
+            rows[n, int(tree["feature"][0])] = tree["threshold"][0]
+    expected = [0.5 + sum(_walk(t, row) for t in trees) for row in rows]
+    assert np.allclose(model.predict(rows), expected, rtol=0, atol=1e-12)
+    assert model.predict(rows[:0]).shape == (0,)
+
+
+def test_candidate_expansion_and_windows_stay_in_the_paragraph() -> None:
+    from retrieval.features import WINDOW, ParagraphBounds, context_window, expand_candidates
+
+    keys = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3])
+    ids = np.array([5, 0, 17, 4])
+    # Neighbours of the first ids, same paragraph only, in order, no repeats.
+    assert expand_candidates(ids, keys).tolist() == [5, 0, 17, 4, 3, 6, 1]
+    window = context_window(np.array([4, 17, 6]), keys)
+    brute = sorted({i for c in (4, 17, 6) for i in range(len(keys))
+                    if keys[i] == keys[c] and abs(i - c) <= WINDOW})
+    assert window.tolist() == brute
+    bounds = ParagraphBounds(keys)  # the small-corpus path gives the same results
+    assert bounds.expand(ids).tolist() == expand_candidates(ids, keys).tolist()
+    for cands in ([4, 17, 6], [0], [8, 2, 16, 11]):
+        expected = context_window(np.array(cands), keys).tolist()
+        assert bounds.window(np.array(cands)).tolist() == expected
+
+
+def test_small_corpora_rank_like_the_index_top() -> None:
+    from retrieval.answer import _best_ids
+
+    answerer = headed_answerer()
+    index = answerer.index
+    for question in ("bridge cracks council", "ferry crew Monday", "town"):
+        terms = index.analyzer.question_terms(question)
+        ids, _ = index.top(terms, 3)
+        assert _best_ids(index.scores(terms), 3).tolist() == ids.tolist()
