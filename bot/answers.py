@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from retrieval.answer import Answer, Citation
+from bot.citations import locator
+from retrieval.answer import Answer
 
 NO_ANSWER = "The documents don't answer that."
-
-
-def locator(citation: Citation) -> str:
-    """``— Title, § Section, ¶ 5``."""
-    parts = [citation.source]
-    if citation.section:
-        parts.append(f"§ {citation.section}")
-    parts.append(f"¶ {citation.paragraph}")
-    return "— " + ", ".join(parts)
 
 
 def missing_phrase(missing: tuple[str, ...]) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from bot.citations import citation_json
 from retrieval.errors import CitebotError
 
 if TYPE_CHECKING:
@@ -33,16 +34,7 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answered": answer.answered,
         "text": answer_text(answer, locators=True),
-        "citations": [
-            {
-                "quote": c.quote,
-                "source": c.source,
-                "section": c.section,
-                "paragraph": c.paragraph,
-                "score": c.score,
-            }
-            for c in answer.citations
-        ],
+        "citations": [citation_json(c) for c in answer.citations],
         "missing_terms": list(answer.missing_terms),
         **({"reason": answer.reason} if answer.reason and not answer.answered else {}),
     }

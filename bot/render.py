@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.citations import locator
 from bot.types import Citation, Reply, ReplyKind
 
 DISCORD_LIMIT = 2000
@@ -26,15 +27,6 @@ _DISCORD_MARKUP = re.compile(r"([\\*_~`|\[\]])")
 _DISCORD_AT = re.compile(r"@(?=(?:everyone|here)\b)", re.IGNORECASE)
 _DISCORD_ANGLE = re.compile(r"<(?=[@#/:at!&]|\w+:)", re.IGNORECASE)
 _LINE_START = re.compile(r"^(\s*)(#{1,3}\s|-#\s|>|[-+*]\s|\d+[.)]\s)", re.MULTILINE)
-
-
-def locator(citation: Citation) -> str:
-    """``— Title, § Section, ¶ 5`` (plain text)."""
-    parts = [citation.source]
-    if citation.section:
-        parts.append(f"§ {citation.section}")
-    parts.append(f"¶ {citation.paragraph}")
-    return "— " + ", ".join(parts)
 
 
 def escape_slack(text: str) -> str:

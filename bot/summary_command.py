@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import TextIO
 
+from bot.citations import citation_json
 from bot.config import Settings
 from bot.engine_setup import engine_from_settings
 from bot.render import plain_text
@@ -30,16 +31,7 @@ def summary_to_json(summary: Summary) -> dict[str, object]:
         "topic": summary.topic,
         "text": plain_text(summary_reply(summary)),
         "covered": summary.covered,
-        "citations": [
-            {
-                "quote": c.quote,
-                "source": c.source,
-                "section": c.section,
-                "paragraph": c.paragraph,
-                "score": c.score,
-            }
-            for c in summary.citations
-        ],
+        "citations": [citation_json(c) for c in summary.citations],
     }
 
 

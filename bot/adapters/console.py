@@ -15,6 +15,7 @@ import sys
 import uuid
 from typing import TextIO
 
+from bot.citations import citation_json
 from bot.config import Settings
 from bot.core import Core, build_core
 from bot.render import plain_text
@@ -31,16 +32,7 @@ def reply_to_json(question: str, reply: Reply) -> dict[str, object]:
         "answered": reply.answered,
         "kind": reply.kind.value,
         "text": plain_text(reply),
-        "citations": [
-            {
-                "quote": c.quote,
-                "source": c.source,
-                "section": c.section,
-                "paragraph": c.paragraph,
-                "score": c.score,
-            }
-            for c in reply.citations
-        ],
+        "citations": [citation_json(c) for c in reply.citations],
         "missing_terms": list(reply.missing_terms),
     }
 
