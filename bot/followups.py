@@ -1,8 +1,8 @@
 """Does a question lean on the previous turn of its thread, or stand on its own?
 
 General cues only: an opening that continues ("and ...", "what about ...", "also ..."),
-an ellipsis, a third-person pronoun with no antecedent inside the question, or a
-question with no specific words of its own that the documents know.
+an ellipsis, a third-person pronoun with no antecedent inside the question, or a bare
+question ("When?", "How many?") with no words of its own.
 """
 
 from __future__ import annotations
@@ -95,7 +95,9 @@ def leans_on_previous(question: str, *, analyzer: Analyzer, vocabulary: Collecti
         return True
     known = [t for t in analyzer.question_terms(text) if t in vocabulary]
     if not known:
-        return True  # nothing of its own to look up: "When?", "How many?"
+        # A bare "When?" or "How many?" leans back. A question with words of its own that
+        # the documents lack ("the population of Canada") stands alone, to be declined.
+        return len(content_words(analyzer, text)) <= 1 and not _NAME.search(text)
     words = analyzer.words(text, limit=True)
     names = [m for m in _NAME.finditer(text) if analyzer.stem(m.group(0).casefold()) in vocabulary]
     scrubbed = _NON_ANAPHORIC.sub(" ", text)

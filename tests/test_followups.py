@@ -97,6 +97,20 @@ async def test_standalone_questions_are_not_pulled_back(
     assert not reply.notices
 
 
+@pytest.mark.parametrize(
+    "unrelated", ["What is the population of Canada?", "Tell me a joke about cats",
+                  "What did Joe Biden say about the recording?"],
+)
+async def test_an_unrelated_question_in_a_thread_is_declined_not_pulled_back(
+    engine: Engine, unrelated: str
+) -> None:
+    reply = await conversation(make_core(engine), "Who is Thorsten Frei?",
+                               "Which channel did he speak to?", unrelated)
+    assert reply.kind is ReplyKind.DECLINE
+    assert not reply.notices
+    assert not any("Frei" in c.quote and not c.weak for c in reply.citations)
+
+
 async def test_memory_is_per_thread_channel_and_platform(engine: Engine) -> None:
     core = make_core(engine)
     await ask(core, "Who is Thorsten Frei?", thread="A")
@@ -149,6 +163,8 @@ def test_thread_memory_lru_and_ttl() -> None:
         ("Where was the meeting held?", False),
         ("Did Scholz say he would send missiles?", False),
         ("Who said that Germany is preparing for war?", False),
+        ("What is the population of Canada?", False),
+        ("Tell me a joke about cats", False),
     ],
 )
 def test_leans_on_previous(engine: Engine, question: str, leans: bool) -> None:
