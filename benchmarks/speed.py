@@ -55,19 +55,20 @@ def _queries(limit: int | None = None) -> list[str]:
 
 def child_build(doc: str, cache: str) -> dict[str, Any]:
     from retrieval.cache import IndexCache, fingerprint
-    from retrieval.documents import find_document_files
+    from retrieval.documents import DEFAULT_MAX_DOCUMENT_BYTES, find_document_files
     from retrieval.engine import _build_index
     from retrieval.index import DEFAULT_B, DEFAULT_EPSILON, DEFAULT_K1
     from retrieval.snapshot import to_snapshot
 
     started = time.perf_counter()
     files = find_document_files([doc])
-    index = _build_index(files, None)
+    index = _build_index(files, None, max_document_bytes=DEFAULT_MAX_DOCUMENT_BYTES)
     built = time.perf_counter() - started
     from retrieval.analysis import Analyzer
 
     settings = {"k1": DEFAULT_K1, "b": DEFAULT_B, "epsilon": DEFAULT_EPSILON,
-                "stopwords": sorted(Analyzer().stopwords)}
+                "stopwords": sorted(Analyzer().stopwords),
+                "max_document_bytes": DEFAULT_MAX_DOCUMENT_BYTES}
     t = time.perf_counter()
     IndexCache(root=Path(cache)).save(files, fingerprint(files, settings), *to_snapshot(index))
     return {"build_s": built, "save_s": time.perf_counter() - t, "peak_mb": _peak_mb(),
@@ -198,6 +199,9 @@ def main() -> None:
     parser.add_argument("--rank-bm25-sample", type=int, default=50,
                         help="queries for rank-bm25 above that size")
     parser.add_argument("--ask-questions", type=int, default=300)
+    parser.add_argument("--steps", default="build,warm,rank_bm25,ask",
+                        help="which steps to run (the table needs all; 'ask' alone reuses "
+                             "the cache a build step left in --workdir)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -217,17 +221,22 @@ def main() -> None:
         doc = write_corpus(size, workdir)
         cache = workdir / f"cache-{size}"
         row: dict[str, Any] = {"size": size}
-        row["cold"] = _run_child("build", str(doc), str(cache))
-        print(json.dumps(row), flush=True)
-        row["warm"] = _run_child("warm", str(doc), str(cache))
+        steps = set(args.steps.split(","))
+        if "build" in steps:
+            row["cold"] = _run_child("build", str(doc), str(cache))
+            print(json.dumps(row), flush=True)
+        if "warm" in steps:
+            row["warm"] = _run_child("warm", str(doc), str(cache))
         sample = 1000 if size <= args.rank_bm25_full else args.rank_bm25_sample
-        if sample > 0:
+        if sample > 0 and "rank_bm25" in steps:
             row["rank_bm25"] = _run_child("rank_bm25", str(doc), str(cache), str(sample))
-        row["ask"] = ask_round_trip(doc, cache, args.ask_questions)
+        if "ask" in steps:
+            row["ask"] = ask_round_trip(doc, cache, args.ask_questions)
         results.append(row)
         print(json.dumps(row), flush=True)
-    (workdir / "results.json").write_text(json.dumps(results, indent=1))
-    print(table(results))
+    if all(key in r for r in results for key in ("cold", "warm", "ask")):
+        (workdir / "results.json").write_text(json.dumps(results, indent=1))
+        print(table(results))
 
 
 def table(results: list[dict[str, Any]]) -> str:

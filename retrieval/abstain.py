@@ -9,14 +9,15 @@ when the best passage's paragraph holds enough of that weight. Generic words ("r
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from retrieval.answer_type import QuestionType, type_words
-from retrieval.features import PassageCache, PassageInfo, QuestionProfile
+from retrieval.features import PassageCache, QuestionProfile
 from retrieval.index import BM25Index
 
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -58,7 +59,7 @@ class Abstainer:
         *,
         index: BM25Index,
         cache: PassageCache,
-        heading_of: Callable[[int], PassageInfo | None] | None = None,
+        heading_of: Callable[[int], Collection[str] | None] | None = None,
         in_headings: Callable[[str], bool] | None = None,
     ) -> None:
         """``heading_of`` gives a passage's section heading, which counts as context;
@@ -126,8 +127,9 @@ class Abstainer:
             for w in seen if stems[w] not in vocab
         )
         weight = {t: index.idf(t) if t in index.vocabulary else unseen for t in present}
-        total = sum(weight.values()) + lacking
-        support = sum(weight[t] for t in supported) / total if total > 0 else 0.0
+        # fsum: exactly rounded, so the verdict cannot depend on set iteration order.
+        total = math.fsum(weight.values()) + lacking
+        support = math.fsum(weight[t] for t in supported) / total if total > 0 else 0.0
         specific = specific or not missing
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)
@@ -141,7 +143,7 @@ class Abstainer:
             found.update(t for t in present if t in self._cache.get(i).stem_counts)
         heading = self._heading_of(passage_id) if self._heading_of is not None else None
         if heading is not None:
-            found.update(t for t in present if t in heading.stem_counts)
+            found.update(t for t in present if t in heading)
         return found
 
 

@@ -102,16 +102,14 @@ def heading_evidence(
     wh_weight = float(weights.mean()) if len(weights) else 0.0
     at = np.searchsorted(window, cands).tolist()
     out = np.zeros(len(cands))
+    pairs = list(zip(profile.terms, weights.tolist(), strict=True))
     for n, (sid, pos) in enumerate(zip(sections.section_of[cands].tolist(), at, strict=True)):
         if sid < 0:
             continue
-        head = sections.info(sid)
-        own = infos[pos].stem_counts
-        gain = sum(
-            w for t, w in zip(profile.terms, weights.tolist(), strict=True)
-            if t in head.stem_counts and t not in own
-        )
-        if gain > 0 and head.words and profile.wh and head.words[0] == profile.wh:
+        head = sections.terms(sid)  # (first word, *stems)
+        own, stems = infos[pos].stem_counts, head[1:]
+        gain = sum(w for t, w in pairs if t not in own and t in stems)
+        if gain > 0 and profile.wh and head[0] == profile.wh:
             gain += wh_weight
         # A section answers its heading first: the evidence fades down the section.
         out[n] = gain / total / (1.0 + 0.25 * (int(cands[n]) - int(sections.starts[sid])))
@@ -157,7 +155,12 @@ class Answerer:
     def sections(self) -> SectionMap:
         """The corpus's sections, mapped on first use."""
         if self._sections is None:
-            self._sections = SectionMap(corpus=self.index.corpus, analyzer=self.index.analyzer)
+            self._sections = SectionMap(
+                corpus=self.index.corpus,
+                analyzer=self.index.analyzer,
+                analyse=self._cache.analyse,
+                heading_terms=self._cache.heading,
+            )
         return self._sections
 
     def _paragraph_bounds(self) -> ParagraphBounds:
@@ -168,10 +171,11 @@ class Answerer:
     def in_headings(self, stem: str) -> bool:
         return self.sections.has_term(stem)
 
-    def heading_of(self, passage_id: int) -> PassageInfo | None:
+    def heading_of(self, passage_id: int) -> tuple[str, ...] | None:
+        """The stems of the heading above ``passage_id`` (None under no heading)."""
         sections = self.sections
         sid = int(sections.section_of[passage_id]) if len(sections) else -1
-        return sections.info(sid) if sid >= 0 else None
+        return sections.terms(sid)[1:] if sid >= 0 else None
 
     def candidates(self, question: str, *, context: str | None = None) -> Candidates:
         index = self.index

@@ -10,8 +10,12 @@ passage and memoised in a bounded :class:`PassageCache`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,64 +39,98 @@ _WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where",
 WINDOW = 6  # sentences either side of a candidate that count as its paragraph context
 
 
-@dataclass(frozen=True)
-class PassageInfo:
-    """What the features need to know about one passage, independent of the question."""
+class PassageInfo(NamedTuple):
+    """What the features need to know about one passage, independent of the question.
+
+    Made of strings, numbers, tuples and dicts of those only (sets as dicts with
+    ``None`` values, which the garbage collector does not track, unlike frozensets), so
+    a cached analysis costs each full collection a few object visits, not hundreds.
+    """
 
     words: tuple[str, ...]  # folded surface tokens, stopwords included
     stems: tuple[str | None, ...]  # aligned with words; None for stopwords
     stem_counts: dict[str, int]
-    word_set: frozenset[str]
-    prefixes: frozenset[str]
-    grams: frozenset[str]
+    word_set: dict[str, None]  # distinct content words (a set; dict for the collector)
+    prefixes: dict[str, None]  # distinct 5-letter prefixes of content words
+    grams: dict[str, None]  # distinct character 4-grams of content words
     kinds: tuple[int, ...]  # aligned with words: bit 1 number, 2 date, 4 capitalised name
     typed: tuple[tuple[int, int, str, str | None], ...]  # (position, kind, word, stem)
-    positions: dict[str, tuple[int, ...]]  # stem -> token positions
     content: int  # number of content (non-stopword) tokens
 
 
-def analyse_passage(text: str, analyzer: Analyzer) -> PassageInfo:
+# Per raw token: (folded word, stem or None for a stopword, kind bits as the first
+# token, kind bits later on (+4 when a capitalised non-stopword: a name), the word's
+# 4-grams, its 5-letter prefix and the word itself, both None for a stopword).
+_Token = tuple[str, "str | None", int, int, tuple[str, ...], "str | None", "str | None"]
+
+
+_WORD, _STEM, _LATER_KIND, _GRAMS, _PREFIX, _CONTENT_WORD = map(itemgetter, (0, 1, 3, 4, 5, 6))
+
+
+def _token(raw: str, analyzer: Analyzer, stop: frozenset[str]) -> _Token:
+    word = fold(raw)
+    kind = 0
+    if word[0].isdigit() or word in _NUMBER_WORDS:
+        kind |= 1
+    if word in _MONTHS or (len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")):
+        kind |= 2
+    if word in stop:
+        return (word, None, kind, kind, (), None, None)
+    later = kind | 4 if raw[0].isupper() else kind
+    return (word, analyzer.stem(word), kind, later, tuple(_grams(word)), word[:5], word)
+
+
+def analyse_passage(
+    text: str, analyzer: Analyzer, memo: MutableMapping[str, _Token] | None = None
+) -> PassageInfo:
+    """Analyse ``text``; ``memo`` (raw token -> its analysis) is shared across calls.
+
+    Per token only dictionary look-ups; the fields are assembled by whole-sequence
+    operations (``map``, ``dict.fromkeys``, ``Counter``) so long passages stay cheap.
+    """
     stop = analyzer.stopwords
-    words: list[str] = []
-    stems: list[str | None] = []
-    kinds: list[int] = []
+    if memo is None:
+        memo = {}
+    raws = _RAW_TOKEN.findall(text)
+    if not raws:
+        return PassageInfo((), (), {}, {}, {}, {}, (), (), 0)
+    distinct = list(dict.fromkeys(raws))
+    for raw in distinct:
+        if raw not in memo:
+            memo[raw] = _token(raw, analyzer, stop)
+    by_raw = dict(zip(distinct, map(memo.__getitem__, distinct), strict=True))
+    tokens = list(map(by_raw.__getitem__, raws))
+    words = tuple(map(_WORD, tokens))
+    stems = tuple(map(_STEM, tokens))
+    kinds = (tokens[0][2], *map(_LATER_KIND, tokens[1:]))
     counts: dict[str, int] = {}
-    for n, match in enumerate(_RAW_TOKEN.finditer(text)):
-        raw = match.group()
-        word = fold(raw)
-        words.append(word)
-        kind = 0
-        if word[0].isdigit() or word in _NUMBER_WORDS:
-            kind |= 1
-        if word in _MONTHS or (len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")):
-            kind |= 2
-        if n > 0 and raw[0].isupper() and word not in stop:
-            kind |= 4
-        kinds.append(kind)
-        if word in stop:
-            stems.append(None)
-            continue
-        stem = analyzer.stem(word)
-        stems.append(stem)
-        counts[stem] = counts.get(stem, 0) + 1
-    content = [w for w, s in zip(words, stems, strict=True) if s is not None]
-    grams = {g for w in content for g in _grams(w)}
-    positions: dict[str, list[int]] = {}
-    for j, maybe in enumerate(stems):
-        if maybe is not None:
-            positions.setdefault(maybe, []).append(j)
+    counts.update(Counter(stems).items())  # type: ignore[arg-type]  # None popped below
+    counts.pop(None, None)  # type: ignore[call-overload]
+    types = by_raw.values()
+    word_set = _keys(map(_CONTENT_WORD, types))
+    prefixes = _keys(map(_PREFIX, types))
+    grams = _keys(chain.from_iterable(map(_GRAMS, types)))
     return PassageInfo(
-        words=tuple(words),
-        stems=tuple(stems),
+        words=words,
+        stems=stems,
         stem_counts=counts,
-        word_set=frozenset(content),
-        prefixes=frozenset(w[:5] for w in content),
-        grams=frozenset(grams),
-        kinds=tuple(kinds),
-        typed=tuple((j, k, words[j], stems[j]) for j, k in enumerate(kinds) if k),
-        positions={stem: tuple(p) for stem, p in positions.items()},
-        content=len(content),
+        word_set=word_set,
+        prefixes=prefixes,
+        grams=grams,
+        kinds=kinds,
+        typed=tuple((n, k, words[n], stems[n]) for n, k in enumerate(kinds) if k),
+        content=len(stems) - stems.count(None),
     )
+
+
+def _keys(items: Iterable[str | None]) -> dict[str, None]:
+    """The distinct non-None items as the keys of a dict the garbage collector does not
+    track (a ``{}`` display filled by ``update``; ``dict()`` and ``dict.fromkeys`` make
+    tracked dicts, walked by every collection until a full one untracks them)."""
+    out: dict[str, None] = {}
+    out.update(dict.fromkeys(items))  # type: ignore[arg-type]
+    out.pop(None, None)  # type: ignore[call-overload]
+    return out
 
 
 def _grams(word: str) -> list[str]:
@@ -101,23 +139,67 @@ def _grams(word: str) -> list[str]:
 
 
 class PassageCache:
-    """Bounded memo of :class:`PassageInfo` per passage id (cleared when full)."""
+    """Bounded memo of :class:`PassageInfo` per passage id (cleared when full), with a
+    bounded memo of per-token analysis shared by the passages; both drop their oldest
+    entries one at a time when full.
+
+    The bounds are small on purpose: every full garbage collection walks the cached
+    objects, so a cache of hundreds of thousands of analyses meant pauses of tens of
+    milliseconds at a million passages, and few of them were ever asked for again.
+    Dropping one entry at a time spreads the cost of freeing them (clearing 8,192 at
+    once took ~30 ms).
+    """
 
     def __init__(
-        self, *, analyzer: Analyzer, text_of: Callable[[int], str], limit: int = 200_000
+        self,
+        *,
+        analyzer: Analyzer,
+        text_of: Callable[[int], str],
+        limit: int = 4096,
+        token_limit: int = 100_000,
     ) -> None:
         self._analyzer = analyzer
         self._text_of = text_of
         self._limit = limit
-        self._memo: dict[int, PassageInfo] = {}
+        self._token_limit = token_limit
+        self._memo: OrderedDict[int, PassageInfo] = OrderedDict()
+        self._tokens: OrderedDict[str, _Token] = OrderedDict()
 
     def get(self, passage_id: int) -> PassageInfo:
         info = self._memo.get(passage_id)
         if info is None:
-            if len(self._memo) >= self._limit:
-                self._memo.clear()
-            info = analyse_passage(self._text_of(passage_id), self._analyzer)
-            self._memo[passage_id] = info
+            info = self.analyse(self._text_of(passage_id))
+            memo = self._memo
+            memo[passage_id] = info
+            if len(memo) > self._limit:
+                memo.popitem(last=False)
+        return info
+
+    def heading(self, text: str) -> tuple[str, ...]:
+        """A heading's first word ("" when none) and then its distinct stems: the same
+        words and stems as :meth:`analyse`, as one tuple of strings (which the garbage
+        collector does not track), for the section evidence."""
+        memo, analyzer = self._tokens, self._analyzer
+        out: dict[str, None] = {}
+        first = ""
+        for n, raw in enumerate(_RAW_TOKEN.findall(text)):
+            token = memo.get(raw)
+            if token is None:
+                token = memo[raw] = _token(raw, analyzer, analyzer.stopwords)
+            if n == 0:
+                first = token[0]
+            if token[1] is not None:
+                out[token[1]] = None
+        for _ in range(len(memo) - self._token_limit):
+            memo.popitem(last=False)
+        return (first, *out)
+
+    def analyse(self, text: str) -> PassageInfo:
+        """:func:`analyse_passage` with this cache's token memo (not memoised itself)."""
+        tokens = self._tokens
+        info = analyse_passage(text, self._analyzer, tokens)
+        for _ in range(len(tokens) - self._token_limit):
+            tokens.popitem(last=False)
         return info
 
 

@@ -58,8 +58,15 @@ def _type_features(
     info: PassageInfo, qwords: frozenset[str], terms: frozenset[str], want: int
 ) -> list[float]:
     """Novel number/date/name tokens and their distance to the matched question words."""
-    positions = info.positions
-    matched = sorted(p for t in terms if t in positions for p in positions[t])
+    # Token positions of the question's terms, found by C-level scans of the stems.
+    stems, counts = info.stems, info.stem_counts
+    matched: list[int] = []
+    for term in terms:
+        at = -1
+        for _ in range(counts.get(term, 0)):
+            at = stems.index(term, at + 1)
+            matched.append(at)
+    matched.sort()
     novel_number = novel_date = novel_name = 0.0
     dist_number = dist_date = dist_name = _FAR
     for j, kind, word, stem in info.typed:
@@ -139,7 +146,7 @@ def feature_matrix(
     prefs = np.array([[p in info.prefixes for p in pref_keys] for info in infos], dtype=float)
     prefs = prefs.reshape(n_win, len(pref_keys))
     qgrams = q.grams
-    gram_sets = [qgrams & info.grams for info in infos]
+    gram_sets = [info.grams.keys() & qgrams for info in infos]
     n_grams = float(len(qgrams)) or 1.0
 
     # Paragraph groups of the (sorted) window: runs of equal paragraph keys.

@@ -10,8 +10,10 @@ arrays; heading texts are analysed once each, and fully only when a question nee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -26,6 +28,8 @@ SECTION_CANDIDATES = 8
 # term weight.
 MIN_HEADING_COVERAGE = 0.5
 MAX_SECTIONS = 3
+# Heading analyses kept (each full garbage collection walks them).
+INFO_LIMIT = 4096
 
 
 def _section_keys(corpus: Corpus) -> tuple[np.ndarray, list[str]]:
@@ -73,7 +77,14 @@ class SectionMap:
     when a question looks at that section), so a corpus with many headings stays cheap.
     """
 
-    def __init__(self, *, corpus: Corpus, analyzer: Analyzer) -> None:
+    def __init__(
+        self,
+        *,
+        corpus: Corpus,
+        analyzer: Analyzer,
+        analyse: Callable[[str], PassageInfo] | None = None,
+        heading_terms: Callable[[str], tuple[str, ...]] | None = None,
+    ) -> None:
         keys, names = _section_keys(corpus)
         change = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
         run_starts = np.flatnonzero(change & (keys >= 0))
@@ -88,9 +99,11 @@ class SectionMap:
         self.starts = run_starts.astype(np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
         self._analyzer = analyzer
+        self._analyse = analyse or partial(analyse_passage, analyzer=analyzer)
         self._names = [names[k] for k in keys[run_starts].tolist()]
-        self._infos: dict[int, PassageInfo] = {}
-        self._by_text: dict[str, PassageInfo] = {}
+        self._by_text: OrderedDict[str, PassageInfo] = OrderedDict()
+        self._heading_terms = heading_terms or self._terms_from_info
+        self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         # Heading stem -> sections, as CSR arrays: each distinct heading text analysed
         # once, in batches, by the index's own term analysis.
         distinct: dict[str, int] = {}
@@ -111,14 +124,28 @@ class SectionMap:
 
     def info(self, sid: int) -> PassageInfo:
         """The analysis of section ``sid``'s heading (computed on first use)."""
-        found = self._infos.get(sid)
+        heading = self._names[sid]
+        found = self._by_text.get(heading)
         if found is None:
-            heading = self._names[sid]
-            found = self._by_text.get(heading)
-            if found is None:
-                found = self._by_text[heading] = analyse_passage(heading, self._analyzer)
-            self._infos[sid] = found
+            found = self._by_text[heading] = self._analyse(heading)
+            if len(self._by_text) > INFO_LIMIT:
+                self._by_text.popitem(last=False)  # the oldest, one at a time
         return found
+
+    def terms(self, sid: int) -> tuple[str, ...]:
+        """Section ``sid``'s heading as (first word or "", *its distinct stems): the
+        words and stems of :meth:`info`, cheaper to make and to keep."""
+        heading = self._names[sid]
+        found = self._terms.get(heading)
+        if found is None:
+            found = self._terms[heading] = self._heading_terms(heading)
+            if len(self._terms) > INFO_LIMIT:
+                self._terms.popitem(last=False)
+        return found
+
+    def _terms_from_info(self, heading: str) -> tuple[str, ...]:
+        info = self._analyse(heading)
+        return (info.words[0] if info.words else "", *info.stem_counts)
 
     @property
     def infos(self) -> tuple[PassageInfo, ...]:
