@@ -140,7 +140,9 @@ class Answerer:
         if self.reranker.feature_names != FEATURE_NAMES:
             raise ValueError("the reranker model was trained on different features")
         self.n_candidates = candidates
-        self._cache = PassageCache(analyzer=index.analyzer, text_of=index.corpus.text)
+        self._cache = PassageCache(
+            analyzer=index.analyzer, text_of=index.corpus.text, terms_of=index.matrix.terms
+        )
         self.use_headings = use_headings
         self.abstainer = Abstainer(
             index=index,

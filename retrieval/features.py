@@ -10,10 +10,11 @@ passage and memoised in a bounded :class:`PassageCache`.
 from __future__ import annotations
 
 import re
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, MutableMapping
+from collections import OrderedDict, _count_elements  # type: ignore[attr-defined]
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from functools import partial
+from itertools import chain, compress
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -67,8 +68,11 @@ _Token = tuple[str, "str | None", int, int, tuple[str, ...], "str | None", "str 
 _WORD, _STEM, _LATER_KIND, _GRAMS, _PREFIX, _CONTENT_WORD = map(itemgetter, (0, 1, 3, 4, 5, 6))
 
 
-def _token(raw: str, analyzer: Analyzer, stop: frozenset[str]) -> _Token:
-    word = fold(raw)
+def _token(
+    raw: str, analyzer: Analyzer, stop: frozenset[str], stem: str | None = None
+) -> _Token:
+    """``stem``: the word's stem when already known (from the index's terms)."""
+    word = raw.lower() if raw.isascii() else fold(raw)  # the same for ASCII, cheaper
     kind = 0
     if word[0].isdigit() or word in _NUMBER_WORDS:
         kind |= 1
@@ -77,16 +81,24 @@ def _token(raw: str, analyzer: Analyzer, stop: frozenset[str]) -> _Token:
     if word in stop:
         return (word, None, kind, kind, (), None, None)
     later = kind | 4 if raw[0].isupper() else kind
-    return (word, analyzer.stem(word), kind, later, tuple(_grams(word)), word[:5], word)
+    if stem is None:
+        stem = analyzer.stem(word)
+    return (word, stem, kind, later, tuple(_grams(word)), word[:5], word)
 
 
 def analyse_passage(
-    text: str, analyzer: Analyzer, memo: MutableMapping[str, _Token] | None = None
+    text: str,
+    analyzer: Analyzer,
+    memo: MutableMapping[str, _Token] | None = None,
+    terms: Callable[[], Sequence[str]] | None = None,
 ) -> PassageInfo:
     """Analyse ``text``; ``memo`` (raw token -> its analysis) is shared across calls.
 
+    ``terms`` gives the index's terms of this very text (its content words' stems, in
+    order); called only when the memo lacks a word of an ASCII text (where folding is
+    lower-casing, so the tokens are the index's), it saves stemming those words.
     Per token only dictionary look-ups; the fields are assembled by whole-sequence
-    operations (``map``, ``dict.fromkeys``, ``Counter``) so long passages stay cheap.
+    operations (``map``, ``dict.fromkeys``, ``compress``) so long passages stay cheap.
     """
     stop = analyzer.stopwords
     if memo is None:
@@ -95,21 +107,28 @@ def analyse_passage(
     if not raws:
         return PassageInfo((), (), {}, {}, {}, {}, (), (), 0)
     distinct = list(dict.fromkeys(raws))
-    for raw in distinct:
-        if raw not in memo:
-            memo[raw] = _token(raw, analyzer, stop)
-    by_raw = dict(zip(distinct, map(memo.__getitem__, distinct), strict=True))
-    tokens = list(map(by_raw.__getitem__, raws))
+    missing = [raw for raw in distinct if raw not in memo]
+    if missing:
+        known: dict[str, str] = {}
+        if terms is not None and text.isascii():
+            stems_in_order = terms()
+            content = [raw for raw in raws if raw.lower() not in stop]
+            if len(content) == len(stems_in_order):
+                known = dict(zip(content, stems_in_order, strict=True))
+        for raw in missing:
+            memo[raw] = _token(raw, analyzer, stop, known.get(raw))
+    types = list(map(memo.__getitem__, distinct))
+    tokens = list(map(memo.__getitem__, raws))
     words = tuple(map(_WORD, tokens))
     stems = tuple(map(_STEM, tokens))
     kinds = (tokens[0][2], *map(_LATER_KIND, tokens[1:]))
     counts: dict[str, int] = {}
-    counts.update(Counter(stems).items())  # type: ignore[arg-type]  # None popped below
+    _count_elements(counts, stems)  # Counter's C loop, into an untracked dict
     counts.pop(None, None)  # type: ignore[call-overload]
-    types = by_raw.values()
     word_set = _keys(map(_CONTENT_WORD, types))
     prefixes = _keys(map(_PREFIX, types))
     grams = _keys(chain.from_iterable(map(_GRAMS, types)))
+    at = list(compress(range(len(kinds)), kinds))
     return PassageInfo(
         words=words,
         stems=stems,
@@ -118,7 +137,8 @@ def analyse_passage(
         prefixes=prefixes,
         grams=grams,
         kinds=kinds,
-        typed=tuple((n, k, words[n], stems[n]) for n, k in enumerate(kinds) if k),
+        typed=tuple(zip(at, map(kinds.__getitem__, at), map(words.__getitem__, at),
+                        map(stems.__getitem__, at), strict=True)),
         content=len(stems) - stems.count(None),
     )
 
@@ -155,11 +175,13 @@ class PassageCache:
         *,
         analyzer: Analyzer,
         text_of: Callable[[int], str],
+        terms_of: Callable[[int], Sequence[str]] | None = None,
         limit: int = 4096,
         token_limit: int = 100_000,
     ) -> None:
         self._analyzer = analyzer
         self._text_of = text_of
+        self._terms_of = terms_of
         self._limit = limit
         self._token_limit = token_limit
         self._memo: OrderedDict[int, PassageInfo] = OrderedDict()
@@ -168,7 +190,11 @@ class PassageCache:
     def get(self, passage_id: int) -> PassageInfo:
         info = self._memo.get(passage_id)
         if info is None:
-            info = self.analyse(self._text_of(passage_id))
+            terms_of = self._terms_of
+            info = self.analyse(
+                self._text_of(passage_id),
+                partial(terms_of, passage_id) if terms_of is not None else None,
+            )
             memo = self._memo
             memo[passage_id] = info
             if len(memo) > self._limit:
@@ -194,10 +220,12 @@ class PassageCache:
             memo.popitem(last=False)
         return (first, *out)
 
-    def analyse(self, text: str) -> PassageInfo:
+    def analyse(
+        self, text: str, terms: Callable[[], Sequence[str]] | None = None
+    ) -> PassageInfo:
         """:func:`analyse_passage` with this cache's token memo (not memoised itself)."""
         tokens = self._tokens
-        info = analyse_passage(text, self._analyzer, tokens)
+        info = analyse_passage(text, self._analyzer, tokens, terms)
         for _ in range(len(tokens) - self._token_limit):
             tokens.popitem(last=False)
         return info

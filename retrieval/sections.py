@@ -19,7 +19,7 @@ import numpy as np
 
 from retrieval.analysis import Analyzer
 from retrieval.corpus import Corpus
-from retrieval.features import PassageInfo, analyse_passage
+from retrieval.features import _RAW_TOKEN, PassageInfo, analyse_passage
 from retrieval.terms import analyze_texts
 
 # Sentences of a matching section added to the candidates (its first ones).
@@ -121,6 +121,7 @@ class SectionMap:
             pair_terms, np.arange(len(matrix.vocabulary) + 1), side="left"
         )
         self._term_ids = {t: i for i, t in enumerate(matrix.vocabulary)}
+        self._matrix, self._text_of = matrix, text_of
 
     def info(self, sid: int) -> PassageInfo:
         """The analysis of section ``sid``'s heading (computed on first use)."""
@@ -138,7 +139,15 @@ class SectionMap:
         heading = self._names[sid]
         found = self._terms.get(heading)
         if found is None:
-            found = self._terms[heading] = self._heading_terms(heading)
+            if heading.isascii():
+                # Folding ASCII is lower-casing, so the map's own analysis of the
+                # heading has the same stems: no stemming, no per-token work.
+                first = _RAW_TOKEN.search(heading)
+                stems = self._matrix.terms(int(self._text_of[sid]))
+                found = (first.group().lower() if first else "", *dict.fromkeys(stems))
+            else:
+                found = self._heading_terms(heading)
+            self._terms[heading] = found
             if len(self._terms) > INFO_LIMIT:
                 self._terms.popitem(last=False)
         return found
