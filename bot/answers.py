@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from bot.citations import locator
+from bot.replies import NO_ANSWER, quoted_list
 from retrieval.answer import Answer
-
-NO_ANSWER = "The documents don't answer that."
 
 
 def missing_phrase(missing: tuple[str, ...]) -> str:
     if not missing:
         return ""
-    words = [f"*{w}*" for w in missing[:5]]
-    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-    return f"The documents don't mention {listed}."
+    return f"The documents don't mention {quoted_list(missing, mark='*')}."
 
 
 def answer_text(answer: Answer, *, locators: bool = False) -> str:

@@ -132,12 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(level: str | None) -> None:
-    import os
-
-    chosen = (level or os.environ.get("CITEBOT_LOG_LEVEL") or "WARNING").upper()
+def _configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=getattr(logging, chosen, logging.WARNING),
+        level=getattr(logging, level.upper(), logging.WARNING),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -146,8 +143,11 @@ def _configure_logging(level: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.log_level)
     try:
+        from bot.config import Settings
+
+        # --log-level wins; else CITEBOT_LOG_LEVEL from the environment or .env.
+        _configure_logging(args.log_level or Settings.from_env().log_level)
         if args.command == "ask":
             if args.k < 1:
                 parser.error("-k must be at least 1")

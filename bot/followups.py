@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from retrieval.analysis import Analyzer
+from retrieval.analysis import NAME_PATTERN, Analyzer
 
 _CONTINUES = re.compile(
     r"^(?:\.\.\.|…|and\b|but\b|also\b|so\b|then\b|or\b|plus\b|what about\b|how about\b|"
@@ -31,7 +31,7 @@ _NON_ANAPHORIC = re.compile(
     r"suggested|argue|argued|warn|warned|prove|proved|show|shows|showed) that)\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’-]+")
+
 _SHORT_WORDS = 4
 
 
@@ -43,7 +43,7 @@ def content_words(analyzer: Analyzer, text: str) -> list[str]:
 
 def names_in(analyzer: Analyzer, text: str) -> list[str]:
     """Folded capitalised words that are not the first of a sentence: likely names."""
-    return list(dict.fromkeys(fold_word for m in _NAME.finditer(text)
+    return list(dict.fromkeys(fold_word for m in NAME_PATTERN.finditer(text)
                               for fold_word in analyzer.words(m.group(0))))
 
 
@@ -77,7 +77,7 @@ def followup_query(question: str, previous_question: str, previous_words: Collec
             replaced[0] = True
             return subject if first else ""
 
-        frame = re.sub(r"\s+", " ", _NAME.sub(swap, previous_question)).strip()
+        frame = re.sub(r"\s+", " ", NAME_PATTERN.sub(swap, previous_question)).strip()
         if replaced[0]:
             return frame if frame.endswith("?") else frame + "?"
         return f"{subject} {' '.join(previous_words)}"
@@ -97,9 +97,10 @@ def leans_on_previous(question: str, *, analyzer: Analyzer, vocabulary: Collecti
     if not known:
         # A bare "When?" or "How many?" leans back. A question with words of its own that
         # the documents lack ("the population of Canada") stands alone, to be declined.
-        return len(content_words(analyzer, text)) <= 1 and not _NAME.search(text)
+        return len(content_words(analyzer, text)) <= 1 and not NAME_PATTERN.search(text)
     words = analyzer.words(text, limit=True)
-    names = [m for m in _NAME.finditer(text) if analyzer.stem(m.group(0).casefold()) in vocabulary]
+    names = [m for m in NAME_PATTERN.finditer(text)
+             if analyzer.stem(m.group(0).casefold()) in vocabulary]
     scrubbed = _NON_ANAPHORIC.sub(" ", text)
     for match in _ANAPHOR.finditer(scrubbed):
         if not any(name.start() < match.start() for name in names):

@@ -40,15 +40,16 @@ def too_long(length: int, limit: int) -> str:
     )
 
 
-def _quoted_list(words: Sequence[str]) -> str:
-    shown = [f'"{w}"' for w in words[:5]]
+def quoted_list(words: Sequence[str], *, mark: str = '"') -> str:
+    """``"a", "b" or "c"`` (at most five words), each word wrapped in ``mark``."""
+    shown = [f"{mark}{w}{mark}" for w in words[:5]]
     if len(shown) == 1:
         return shown[0]
     return ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
 def decline(missing: Sequence[str], *, has_closest: bool) -> str:
-    lead = f"The documents don't mention {_quoted_list(missing)}." if missing else NO_ANSWER
+    lead = f"The documents don't mention {quoted_list(missing)}." if missing else NO_ANSWER
     if has_closest:
         lead += " The closest passage, which may not answer it:"
     return lead

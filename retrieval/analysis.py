@@ -11,6 +11,8 @@ from importlib import resources
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# A capitalised word that does not open a sentence: likely a name.
+NAME_PATTERN = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’-]+)")
 # Bounds the work one question can cause, whatever its length.
 MAX_ANALYZED_CHARS = 4000
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.analysis import NAME_PATTERN
 from retrieval.answer import Citation
 from retrieval.centrality import SentenceGraph
 from retrieval.corpus import Corpus
@@ -21,7 +22,6 @@ from retrieval.documents import Document
 from retrieval.index import BM25Index
 
 MAX_DOCUMENTS = 10  # summaries of more documents than this list the rest by title
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’-]+)")
 # Sentences that lean on the one before read badly on their own.
 _LEANING = re.compile(
     r"^[\"'“‘]?(?:he|she|it|they|this|that|these|those|his|her|its|their|but|and|so|also|"
@@ -212,7 +212,7 @@ class Summarizer:
 
     def _covers(self, topic: str, terms: list[str], known: list[str]) -> bool:
         analyzer = self.index.analyzer
-        names = {m.group(1).casefold() for m in _NAME.finditer(topic)}
+        names = {m.group(1).casefold() for m in NAME_PATTERN.finditer(topic)}
         stop, vocabulary = analyzer.stopwords, self.index.vocabulary
         for word in analyzer.words(topic, limit=True):
             if word in names and word not in stop and analyzer.stem(word) not in vocabulary:
