@@ -3,6 +3,7 @@
     pip install lightgbm          # training only; citebot itself never imports it
     python benchmarks/train_reranker.py --cv 6      # out-of-fold figures, folds by article
     python benchmarks/train_reranker.py --write     # train on all 24 articles, write model
+    python benchmarks/train_reranker.py --cv 6 --seed 1 --params '{"num_leaves": 7}'
 
 Candidates and features come from ``Answerer.candidates`` (the code that answers at run
 time). A candidate is positive when its quote contains a gold answer. LightGBM's
@@ -76,16 +77,23 @@ def article_rows(
     return rows
 
 
-def train(rows: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> dict[str, Any]:
+def train(
+    rows: list[tuple[np.ndarray, np.ndarray]],
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``params`` override :data:`PARAMS` (``rounds`` overrides :data:`ROUNDS`)."""
     import lightgbm
 
+    chosen = {**PARAMS, **(params or {}), "seed": seed}
+    rounds = int(chosen.pop("rounds", ROUNDS))
     usable = [(x, y) for x, y in rows if len(y) > 1 and y.sum() > 0]
     features = np.vstack([x for x, _ in usable])
     labels = np.concatenate([y for _, y in usable])
     groups = [len(y) for _, y in usable]
     data = lightgbm.Dataset(features, labels, group=groups)
-    booster = lightgbm.train({**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS)
-    return export(booster.dump_model())
+    booster = lightgbm.train(chosen, data, num_boost_round=rounds)
+    return export(booster.dump_model(), chosen, rounds)
 
 
 def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
@@ -116,11 +124,12 @@ def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
             "value": value}
 
 
-def export(dump: dict[str, Any]) -> dict[str, Any]:
+def export(dump: dict[str, Any], params: dict[str, Any], rounds: int) -> dict[str, Any]:
     trees = [flatten_tree(info["tree_structure"]) for info in dump["tree_info"]]
     return {"format": MODEL_FORMAT, "features": list(FEATURE_NAMES), "trees": trees,
             "trained_on": "SQuAD v1.1 dev tuning half (24 articles), lambdarank",
-            "params": {**{k: v for k, v in PARAMS.items() if k != "verbose"}, "rounds": ROUNDS}}
+            "params": {**{k: v for k, v in params.items() if k not in ("verbose", "seed")},
+                       "rounds": rounds}}
 
 
 def main() -> int:
@@ -129,6 +138,9 @@ def main() -> int:
     parser.add_argument("--cv", type=int, default=0, help="folds by article (0: no CV)")
     parser.add_argument("--write", action="store_true", help="write the shipped model")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--params", type=json.loads, default={},
+                        help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
     args = parser.parse_args()
     articles = load_squad(args.squad)
     analyzer = Analyzer()
@@ -141,7 +153,7 @@ def main() -> int:
         for fold in range(args.cv):
             test = [i for i in range(len(articles)) if i % args.cv == fold]
             train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
-            model = model_from_json(train(train_rows))
+            model = model_from_json(train(train_rows, args.seed, args.params))
             result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer)
             n = int(result["questions"])
             n_total += n
@@ -152,7 +164,7 @@ def main() -> int:
         print("out-of-fold: " + json.dumps(
             {k: round(v / n_total, 4) for k, v in totals.items() if k != "questions"}))
     if args.write:
-        model = train([r for article in rows for r in article])
+        model = train([r for article in rows for r in article], args.seed, args.params)
         partial = args.out.with_suffix(".json.tmp")
         partial.write_text(json.dumps(model, separators=(",", ":")), "utf-8")
         partial.replace(args.out)
