@@ -60,6 +60,7 @@ ENV_KEYS: dict[str, str] = {
     "thread_memory_size": "CITEBOT_THREAD_MEMORY_SIZE",
     "thread_memory_ttl_seconds": "CITEBOT_THREAD_MEMORY_TTL",
     "max_question_chars": "CITEBOT_MAX_QUESTION_CHARS",
+    "max_in_flight": "CITEBOT_MAX_IN_FLIGHT",
     "log_level": "CITEBOT_LOG_LEVEL",
     "log_message_text": "CITEBOT_LOG_MESSAGE_TEXT",
     "cache_dir": "CITEBOT_CACHE_DIR",
@@ -89,6 +90,7 @@ class Settings:
     thread_memory_size: int = 1000
     thread_memory_ttl_seconds: float = 3600.0
     max_question_chars: int = 1000
+    max_in_flight: int = 1000  # questions being answered at once; more get "busy"
     log_level: str = "WARNING"
     log_message_text: bool = False
     cache_dir: Path | None = None  # None: no index cache
@@ -157,6 +159,7 @@ class Settings:
             max_question_chars=get(
                 "CITEBOT_MAX_QUESTION_CHARS", _int_in(10, 100_000), d.max_question_chars
             ),
+            max_in_flight=get("CITEBOT_MAX_IN_FLIGHT", _int_in(1, 1_000_000), d.max_in_flight),
             log_level=get("CITEBOT_LOG_LEVEL", _log_level, d.log_level),
             log_message_text=get("CITEBOT_LOG_MESSAGE_TEXT", _bool, False),
             cache_dir=get("CITEBOT_CACHE_DIR", _cache_dir, default_cache),

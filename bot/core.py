@@ -38,6 +38,8 @@ T = TypeVar("T")
 # Above this many passages work always runs on a worker thread; below it, work runs
 # inline while it is measured to take under a millisecond (bot/offload.py).
 INLINE_MAX_PASSAGES = 20_000
+# Commands whose work runs through ``Core._run`` and so counts against max_in_flight.
+_WORK_COMMANDS = frozenset({"ask", "summary", "sources"})
 _CONTEXT_QUOTE_CHARS = 600
 
 
@@ -71,6 +73,7 @@ class Core:
             clock=clock,
         )
         self._sources_text: str | None = None
+        self._in_flight = 0  # questions being answered (queued for a thread included)
         # Text this long cannot shrink under the question limit by losing markup;
         # refusing it before cleaning keeps a flood cheap.
         self._raw_text_cap = 4 * settings.max_question_chars + 1024
@@ -95,7 +98,20 @@ class Core:
         self._log(incoming, command, reply, followup, time.perf_counter() - started)
         return reply
 
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _saturated(self, command: Command) -> bool:
+        """Shed load: past ``max_in_flight`` answers under way, new work is refused
+        at once rather than queued behind them (before the user's rate limit is charged)."""
+        return command.name in _WORK_COMMANDS and self._in_flight >= self.settings.max_in_flight
+
     async def _dispatch(self, incoming: Incoming, command: Command) -> tuple[Reply, bool]:
+        if self._saturated(command):
+            if not incoming.addressed:
+                return Reply(ReplyKind.IGNORE, ""), False
+            return Reply(ReplyKind.RATE_LIMITED, replies.BUSY), False
         if not incoming.addressed:
             return await self._overheard(incoming, command), False
         if not self.limiter.allow((incoming.platform, incoming.user)):
@@ -211,7 +227,11 @@ class Core:
         return (incoming.platform.value, incoming.channel, thread)
 
     async def _run(self, work: Callable[[], T], *, kind: str = "answer") -> T:
-        return await self.offloader.run(kind, work)
+        self._in_flight += 1
+        try:
+            return await self.offloader.run(kind, work)
+        finally:
+            self._in_flight -= 1
 
     def _log(
         self,

@@ -33,6 +33,11 @@ def rate_limited(wait_seconds: float) -> str:
     )
 
 
+BUSY = (
+    "I'm busy answering many questions right now. Please try again in a few seconds."
+)
+
+
 def too_long(length: int, limit: int) -> str:
     return (
         f"That message is {length:,} characters long; I can take questions of up to "

@@ -168,3 +168,38 @@ async def test_offloaded_core_answers_the_same(engine: Engine) -> None:
     a = await say(inline, "Who posted the recording?")
     b = await say(threaded, "Who posted the recording?")
     assert a == b
+
+
+async def test_questions_beyond_the_in_flight_cap_get_a_busy_reply(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    core = Core(engine=engine, settings=dataclasses.replace(Settings.from_env({}), max_in_flight=2),
+                clock=FakeClock(), inline_max_passages=0)  # every answer on a worker thread
+    release = threading.Event()
+    entered = threading.Semaphore(0)
+    answer = engine.answerer.answer
+
+    def held(*args: object, **kwargs: object) -> object:
+        entered.release()
+        release.wait(10)
+        return answer(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine.answerer, "answer", held)
+    first = [asyncio.create_task(say(core, "Who posted the recording?", user=f"u{i}"))
+             for i in range(2)]
+    for _ in range(2):
+        await asyncio.to_thread(entered.acquire, True, 10)
+    busy = await say(core, "Who posted the recording?", user="u9")
+    overheard = await say(core, "Who posted the recording?", user="u8", addressed=False)
+    helped = await say(core, "help", user="u7")
+    release.set()
+    answered = await asyncio.gather(*first)
+    assert busy.kind is ReplyKind.RATE_LIMITED and "busy" in busy.text.lower()
+    assert overheard.kind is ReplyKind.IGNORE
+    assert helped.kind is ReplyKind.HELP
+    assert all(r.kind is ReplyKind.ANSWER for r in answered)
+    again = await say(core, "Who posted the recording?", user="u9")
+    assert again.kind is ReplyKind.ANSWER  # the busy reply cost the user nothing
