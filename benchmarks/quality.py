@@ -8,7 +8,9 @@ Article: hit@1 = the first citation contains a gold string; ``gold: null`` quest
 must be declined; an answerable question declined is a false decline.
 SQuAD: each article's paragraphs are indexed as one document; hit@1 and the quote
 length come from ``Answerer.answer`` (what ``citebot ask`` prints), hit@3 and MRR
-(over the ten best) from ``Answerer.ranked_citations``, the same ranking.
+(over the ten best) from ``Answerer.ranked_citations``, the same ranking. Unanswerable
+questions: each article's questions asked of the next article's index must be declined
+(``off_topic_declined``); ``declined`` is the share of answerable questions declined.
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ def evaluate_squad(
     one_sentence = 0
     times: list[float] = []
     n = 0
-    for article in articles:
-        engine = squad_engine(article, analyzer=analyzer, model=model)
+    engines = [squad_engine(article, analyzer=analyzer, model=model) for article in articles]
+    for article, engine in zip(articles, engines, strict=True):
         answerer = engine.answerer
         for question, golds in article.questions:
             t0 = time.perf_counter()
@@ -101,12 +103,20 @@ def evaluate_squad(
                     rr += 1.0 / rank
                     break
     times.sort()
+    # Unanswerable questions: each article's questions asked of the next article.
+    off_topic = off_declined = 0
+    for i, article in enumerate(articles if len(articles) > 1 else ()):
+        other = engines[(i + 1) % len(articles)].answerer
+        for question, _ in article.questions:
+            off_topic += 1
+            off_declined += not other.answer(question, k=3).answered
     return {
         "questions": n,
         "hit@1": hits1 / n,
         "hit@3": hits3 / n,
         "mrr@10": rr / n,
         "declined": declined / n,
+        "off_topic_declined": off_declined / off_topic if off_topic else 0.0,
         "mean_quote_chars": statistics.fmean(lengths) if lengths else 0.0,
         "one_sentence_quotes": one_sentence / max(1, len(lengths)),
         "answer_ms_mean": 1000 * statistics.fmean(times),
