@@ -68,23 +68,25 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     """Answer the question given, or each stdin line; exit 2 for an empty argument."""
     from bot.answers import answer_text
     from bot.config import Settings
-    from bot.engine_setup import engine_from_settings
+    from bot.engine_setup import Survivors, engine_from_settings
     from retrieval.answer import Answer
 
     _split_docs_and_question(args)
     engine: Engine = engine_from_settings(Settings.from_env(), args.docs)
     status = EXIT_OK
-    for question in _questions(args, stdin):
-        if not question.strip():
-            answer = Answer(question, False, reason=EMPTY_QUESTION_HELP)
-            status = EXIT_USAGE if args.question else status
-        else:
-            answer = engine.answerer.answer(question, k=args.k)
-        if args.json:
-            stdout.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
-        else:
-            stdout.write(answer_text(answer, locators=True) + "\n")
-        stdout.flush()
+    with Survivors() as survivors:
+        for question in _questions(args, stdin):
+            if not question.strip():
+                answer = Answer(question, False, reason=EMPTY_QUESTION_HELP)
+                status = EXIT_USAGE if args.question else status
+            else:
+                answer = engine.answerer.answer(question, k=args.k)
+            if args.json:
+                stdout.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
+            else:
+                stdout.write(answer_text(answer, locators=True) + "\n")
+            stdout.flush()
+            survivors.settle()
     return status
 
 

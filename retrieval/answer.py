@@ -92,18 +92,28 @@ def heading_evidence(
     sections: SectionMap,
     infos: list[PassageInfo],
     window: np.ndarray,
+    covered: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per candidate, the share of the question's weight that its section heading adds:
     question terms in the heading but not in the sentence, plus the question's wh-word
     when the heading opens with the same one ("How did ...?" under "How was ...?"),
-    fading with the sentence's place in its section."""
+    fading with the sentence's place in its section.
+
+    ``covered``: the sections whose heading holds a question term (the coverage's), so
+    that the other sections, which add nothing, are skipped without looking at them."""
     weights = profile.weights
     total = float(weights.sum()) or 1.0
     wh_weight = float(weights.mean()) if len(weights) else 0.0
     at = np.searchsorted(window, cands).tolist()
     out = np.zeros(len(cands))
     pairs = list(zip(profile.terms, weights.tolist(), strict=True))
-    for n, (sid, pos) in enumerate(zip(sections.section_of[cands].tolist(), at, strict=True)):
+    section_of = sections.section_of[cands]
+    if covered is not None and len(covered):
+        # ``covered`` is sorted: a binary search per candidate.
+        near = np.minimum(np.searchsorted(covered, section_of), len(covered) - 1)
+        keep = (covered[near] == section_of) | ~sections.plain[section_of]
+        section_of = np.where(keep, section_of, -1)
+    for n, (sid, pos) in enumerate(zip(section_of.tolist(), at, strict=True)):
         if sid < 0:
             continue
         head = sections.terms(sid)  # (first word, *stems)
@@ -141,7 +151,8 @@ class Answerer:
             raise ValueError("the reranker model was trained on different features")
         self.n_candidates = candidates
         self._cache = PassageCache(
-            analyzer=index.analyzer, text_of=index.corpus.text, terms_of=index.matrix.terms
+            analyzer=index.analyzer, text_of=index.corpus.text, terms_of=index.matrix.terms,
+            texts_of=index.corpus.texts_of,
         )
         self.use_headings = use_headings
         self.abstainer = Abstainer(
@@ -195,7 +206,10 @@ class Answerer:
         if sections is not None and len(sections):
             coverage = sections.coverage(terms, profile.weights)
             named = sections.candidates(coverage)
-            ids = np.concatenate([ids, named[~np.isin(named, ids)]]) if len(named) else ids
+            if len(named):
+                have = set(ids.tolist())
+                extra = [i for i in named.tolist() if i not in have]
+                ids = np.concatenate([ids, np.array(extra, dtype=np.int64)])
         if len(ids) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return Candidates(profile, empty, np.zeros(0), np.zeros((0, len(FEATURE_NAMES))))
@@ -208,12 +222,12 @@ class Answerer:
             cands = expand_candidates(ids, keys)
             window = context_window(cands, keys)
         window_scores = dense[window] if dense is not None else index.scores_for(terms, window)
-        get = self._cache.get
-        infos = [get(i) for i in window.tolist()]
+        infos = self._cache.get_many(window.tolist())
         features = feature_matrix(profile, cands, window, window_scores, infos, keys, index.idf)
         heading = None
         if coverage is not None and len(coverage) and sections is not None:
-            heading = heading_evidence(profile, cands, sections, infos, window)
+            heading = heading_evidence(profile, cands, sections, infos, window,
+                                       coverage.sections)
         return Candidates(profile, cands, features[:, 0], features, heading)
 
     def rank(self, question: str, *, context: str | None = None) -> Ranking:

@@ -91,6 +91,16 @@ class Corpus:
         document = self.documents[int(self.doc_ids[passage_id])]
         return document.text[int(self.starts[passage_id]) : int(self.ends[passage_id])]
 
+    def texts_of(self, passage_ids: Sequence[int]) -> list[str]:
+        """The texts of ``passage_ids``, in order (:meth:`text` of each, in one pass)."""
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        docs = self.documents
+        return [
+            docs[d].text[a:b]
+            for d, a, b in zip(self.doc_ids[ids].tolist(), self.starts[ids].tolist(),
+                               self.ends[ids].tolist(), strict=True)
+        ]
+
     def texts(self) -> Iterable[str]:
         for i in range(len(self)):
             yield self.text(i)

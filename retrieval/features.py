@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, compress
-from operator import itemgetter
+from operator import getitem, itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -83,7 +83,7 @@ def _token(
     later = kind | 4 if raw[0].isupper() else kind
     if stem is None:
         stem = analyzer.stem(word)
-    return (word, stem, kind, later, tuple(_grams(word)), word[:5], word)
+    return (word, stem, kind, later, _grams(word), word[:5], word)
 
 
 def analyse_passage(
@@ -100,47 +100,56 @@ def analyse_passage(
     Per token only dictionary look-ups; the fields are assembled by whole-sequence
     operations (``map``, ``dict.fromkeys``, ``compress``) so long passages stay cheap.
     """
-    stop = analyzer.stopwords
     if memo is None:
         memo = {}
     raws = _RAW_TOKEN.findall(text)
     if not raws:
         return PassageInfo((), (), {}, {}, {}, {}, (), (), 0)
-    distinct = list(dict.fromkeys(raws))
-    missing = [raw for raw in distinct if raw not in memo]
-    if missing:
-        known: dict[str, str] = {}
-        if terms is not None and text.isascii():
-            stems_in_order = terms()
-            content = [raw for raw in raws if raw.lower() not in stop]
-            if len(content) == len(stems_in_order):
-                known = dict(zip(content, stems_in_order, strict=True))
-        for raw in missing:
-            memo[raw] = _token(raw, analyzer, stop, known.get(raw))
-    types = list(map(memo.__getitem__, distinct))
-    tokens = list(map(memo.__getitem__, raws))
+    distinct = dict.fromkeys(raws)
+    if not distinct.keys() <= memo.keys():  # a C-level check; misses are the rarer case
+        _remember(text, raws, distinct, analyzer, memo, terms)
+    get = memo.__getitem__
+    types = list(map(get, distinct))
+    tokens = list(map(get, raws))
     words = tuple(map(_WORD, tokens))
     stems = tuple(map(_STEM, tokens))
     kinds = (tokens[0][2], *map(_LATER_KIND, tokens[1:]))
     counts: dict[str, int] = {}
     _count_elements(counts, stems)  # Counter's C loop, into an untracked dict
     counts.pop(None, None)  # type: ignore[call-overload]
-    word_set = _keys(map(_CONTENT_WORD, types))
-    prefixes = _keys(map(_PREFIX, types))
-    grams = _keys(chain.from_iterable(map(_GRAMS, types)))
     at = list(compress(range(len(kinds)), kinds))
     return PassageInfo(
         words=words,
         stems=stems,
         stem_counts=counts,
-        word_set=word_set,
-        prefixes=prefixes,
-        grams=grams,
+        word_set=_keys(map(_CONTENT_WORD, types)),
+        prefixes=_keys(map(_PREFIX, types)),
+        grams=_keys(chain.from_iterable(map(_GRAMS, types))),
         kinds=kinds,
         typed=tuple(zip(at, map(kinds.__getitem__, at), map(words.__getitem__, at),
                         map(stems.__getitem__, at), strict=True)),
         content=len(stems) - stems.count(None),
     )
+
+
+def _remember(
+    text: str,
+    raws: list[str],
+    distinct: dict[str, None],
+    analyzer: Analyzer,
+    memo: MutableMapping[str, _Token],
+    terms: Callable[[], Sequence[str]] | None,
+) -> None:
+    """Analyse the tokens of ``text`` that ``memo`` lacks, into ``memo``."""
+    stop = analyzer.stopwords
+    known: dict[str, str] = {}
+    if terms is not None and text.isascii():
+        stems_in_order = terms()
+        content = [raw for raw in raws if raw.lower() not in stop]
+        if len(content) == len(stems_in_order):
+            known = dict(zip(content, stems_in_order, strict=True))
+    for raw in [raw for raw in distinct if raw not in memo]:
+        memo[raw] = _token(raw, analyzer, stop, known.get(raw))
 
 
 def _keys(items: Iterable[str | None]) -> dict[str, None]:
@@ -153,21 +162,30 @@ def _keys(items: Iterable[str | None]) -> dict[str, None]:
     return out
 
 
-def _grams(word: str) -> list[str]:
+def _grams(word: str) -> tuple[str, ...]:
+    """The character 4-grams of `` word `` (one shorter gram for a one-letter word)."""
     padded = f" {word} "
-    return [padded[i : i + 4] for i in range(max(1, len(padded) - 3))]
+    n = len(padded) - 3
+    if n <= 1:
+        return (padded[:4],)
+    if n > len(_GRAM_SLICES):
+        return tuple([padded[i : i + 4] for i in range(n)])
+    return tuple(map(getitem, [padded] * n, _GRAM_SLICES[:n]))  # C-level slicing
+
+
+_GRAM_SLICES = tuple(slice(i, i + 4) for i in range(64))
 
 
 class PassageCache:
-    """Bounded memo of :class:`PassageInfo` per passage id (cleared when full), with a
-    bounded memo of per-token analysis shared by the passages; both drop their oldest
-    entries one at a time when full.
+    """Bounded memo of :class:`PassageInfo` per passage id, with a bounded memo of
+    per-token analysis shared by the passages; both drop their oldest entries one at a
+    time when full.
 
-    The bounds are small on purpose: every full garbage collection walks the cached
-    objects, so a cache of hundreds of thousands of analyses meant pauses of tens of
-    milliseconds at a million passages, and few of them were ever asked for again.
-    Dropping one entry at a time spreads the cost of freeing them (clearing 8,192 at
-    once took ~30 ms).
+    The bounds are small on purpose: few analyses are ever asked for again (distinct
+    questions share ~6% of their window passages; the abstainer re-reads the current
+    window), every collection that walks the cache costs time, and dropping one entry
+    at a time spreads the cost of freeing them (clearing 8,192 at once took ~30 ms).
+    :meth:`get_many` analyses a whole window in one call and bounds both memos after it.
     """
 
     def __init__(
@@ -176,11 +194,14 @@ class PassageCache:
         analyzer: Analyzer,
         text_of: Callable[[int], str],
         terms_of: Callable[[int], Sequence[str]] | None = None,
-        limit: int = 4096,
+        texts_of: Callable[[list[int]], list[str]] | None = None,
+        limit: int = 1024,
         token_limit: int = 100_000,
     ) -> None:
+        """``texts_of`` (optional) gives many passages' texts in one call."""
         self._analyzer = analyzer
         self._text_of = text_of
+        self._texts_of = texts_of
         self._terms_of = terms_of
         self._limit = limit
         self._token_limit = token_limit
@@ -189,17 +210,32 @@ class PassageCache:
 
     def get(self, passage_id: int) -> PassageInfo:
         info = self._memo.get(passage_id)
-        if info is None:
-            terms_of = self._terms_of
-            info = self.analyse(
-                self._text_of(passage_id),
-                partial(terms_of, passage_id) if terms_of is not None else None,
+        return info if info is not None else self.get_many([passage_id])[0]
+
+    def get_many(self, passage_ids: Sequence[int]) -> list[PassageInfo]:
+        """The analyses of ``passage_ids``, in order (the same as :meth:`get` each)."""
+        memo = self._memo
+        found = list(map(memo.get, passage_ids))
+        if None not in found:
+            return found  # type: ignore[return-value]
+        todo = [pid for pid, hit in zip(passage_ids, found, strict=True) if hit is None]
+        texts = self._texts_of(todo) if self._texts_of is not None else [
+            self._text_of(pid) for pid in todo
+        ]
+        analyzer, tokens, terms_of = self._analyzer, self._tokens, self._terms_of
+        fresh: dict[int, PassageInfo] = {}
+        for pid, text in zip(todo, texts, strict=True):
+            info = analyse_passage(
+                text, analyzer, tokens, partial(terms_of, pid) if terms_of is not None else None
             )
-            memo = self._memo
-            memo[passage_id] = info
-            if len(memo) > self._limit:
-                memo.popitem(last=False)
-        return info
+            fresh[pid] = info
+            memo[pid] = info
+        for _ in range(len(tokens) - self._token_limit):
+            tokens.popitem(last=False)
+        for _ in range(len(memo) - self._limit):
+            memo.popitem(last=False)
+        return [fresh[pid] if hit is None else hit
+                for pid, hit in zip(passage_ids, found, strict=True)]
 
     def heading(self, text: str) -> tuple[str, ...]:
         """A heading's first word ("" when none) and then its distinct stems: the same

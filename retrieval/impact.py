@@ -146,7 +146,9 @@ class ImpactIndex:
 
     def scores_for(self, query: Sequence[int], ids: np.ndarray) -> np.ndarray:
         """Scores of the passages ``ids`` only (any order, repeats allowed)."""
-        ids = np.asarray(ids, dtype=np.int64)
+        # As the postings' own int32 (ids are below n_docs): searchsorted then compares
+        # without converting a whole postings list per term.
+        ids = np.asarray(ids, dtype=self.post_ids.dtype)
         out = np.zeros(ids.shape[0])
         contributions: dict[int, np.ndarray] = {}
         for t in query:
@@ -202,7 +204,7 @@ class ImpactIndex:
         for t in query:
             counts[t] += 1
         mult = [counts[t] for t in unique]
-        for head in _HEADS:
+        for head in [max(h, k) for h in _HEADS]:  # k heads at least: k exact scores
             # A lower bound on the k-th best score: exact scores of each list's head.
             heads = [self.order_ids[a : min(z, a + head)] for a, z in spans]
             seen = _unique(np.concatenate(heads)).astype(np.int64)
@@ -259,17 +261,25 @@ class ImpactIndex:
     def _top_exhaustive(
         self, query: list[int], unique: list[int], spans: list[tuple[int, int]], k: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        touched = np.concatenate([self.post_ids[a:z] for a, z in spans])
-        heads = _unique(np.concatenate([self.order_ids[a : min(z, a + _HEAD)]
+        # Postings in query order (a repeated term counts again, as in rank-bm25).
+        in_order = spans if len(query) == len(unique) else [self._span(t) for t in query]
+        # As intp: numpy's scatter and gather convert int32 indices on every pass.
+        ids_in_order = np.concatenate([self.post_ids[a:z] for a, z in in_order]).astype(np.intp)
+        touched = ids_in_order if in_order is spans else np.concatenate(
+            [self.post_ids[a:z] for a, z in spans]).astype(np.intp)
+        head = max(_HEAD, k)
+        heads = _unique(np.concatenate([self.order_ids[a : min(z, a + head)]
                                         for a, z in spans]))
         with self._lock:
             if self._buffer is None:
                 self._buffer = np.zeros(self.n_docs)
             acc = self._buffer
             try:
-                for t in query:
-                    a, z = self._span(t)
-                    acc[self.post_ids[a:z]] += self.post_weights[a:z]
+                # One unbuffered pass in query order: each passage's impacts are added in
+                # the same order as rank-bm25 adds them (so the same sums), without the
+                # gather-add-scatter of ``acc[ids] += weights`` per term.
+                np.add.at(acc, ids_in_order,
+                          np.concatenate([self.post_weights[a:z] for a, z in in_order]))
                 values = acc[touched]
                 head_scores = acc[heads]
             finally:
@@ -283,6 +293,14 @@ class ImpactIndex:
             chosen = np.flatnonzero(values >= floor)
         else:
             chosen = np.flatnonzero(values > 0)
+        # A passage appears at most once per distinct term, so the (k x terms)-th best of
+        # these values is at most the k-th best passage's score: a tighter floor when
+        # the heads' one let many through (one linear-time partition).
+        many = k * len(spans)
+        if chosen.shape[0] > 8 * many:
+            kept = values[chosen]
+            cut = kept.shape[0] - many
+            chosen = chosen[kept >= float(np.partition(kept, cut)[cut])]
         ids = touched[chosen]
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
@@ -306,6 +324,9 @@ def _unique(values: np.ndarray) -> np.ndarray:
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Top ``k`` positive scores, best first, lower id first on ties (ids ascending)."""
     keep = scores > 0
+    if k > 0 and scores.shape[0] > 4 * k:  # only the k best and their ties need sorting
+        cut = scores.shape[0] - k
+        keep &= scores >= float(np.partition(scores, cut)[cut])
     ids, scores = ids[keep], scores[keep]
     order = np.argsort(-scores, kind="stable")[:k]
     return ids[order], scores[order]

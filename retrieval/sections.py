@@ -101,6 +101,9 @@ class SectionMap:
         self._analyzer = analyzer
         self._analyse = analyse or partial(analyse_passage, analyzer=analyzer)
         self._names = [names[k] for k in keys[run_starts].tolist()]
+        # Per section: an ASCII heading, whose :meth:`terms` are the map's own analysis
+        # (so it holds a question term exactly when :meth:`coverage` lists it).
+        self.plain = np.array([name.isascii() for name in self._names], dtype=bool)
         self._by_text: OrderedDict[str, PassageInfo] = OrderedDict()
         self._heading_terms = heading_terms or self._terms_from_info
         self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
@@ -187,10 +190,12 @@ class SectionMap:
             shares.append(np.full(part.shape[0], weight / total))
         if not parts:
             return Coverage(np.zeros(0, dtype=np.int64), np.zeros(0))
-        ids, inverse = np.unique(np.concatenate(parts), return_inverse=True)
-        found = np.zeros(ids.shape[0])
-        np.add.at(found, inverse.reshape(-1), np.concatenate(shares))
-        return Coverage(ids, found)
+        # Dense over the sections: shares are positive, so a section holds a question
+        # term exactly when its sum is; np.add.at adds in question order, as before.
+        found = np.zeros(len(self._names))
+        np.add.at(found, np.concatenate(parts), np.concatenate(shares))
+        ids = np.flatnonzero(found > 0)
+        return Coverage(ids.astype(np.int64), found[ids])
 
     def candidates(self, coverage: Coverage) -> np.ndarray:
         """The first sentences of the best-matching sections (empty when none match)."""

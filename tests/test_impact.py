@@ -125,3 +125,39 @@ def test_merged_units_are_concatenations() -> None:
     matrix = TermMatrix.from_token_lists([["a"], ["b", "c"], [], ["a", "d"]])
     paragraphs = matrix.merged(np.array([0, 2, 4]))
     assert [paragraphs.terms(i) for i in range(len(paragraphs))] == [["a", "b", "c"], ["a", "d"]]
+
+
+def test_exhaustive_top_and_its_tighter_floor_are_exact() -> None:
+    """Accumulating every posting (the path for common terms), with the floor that a
+    partition of the accumulated values gives, returns the reference top k."""
+    rng = np.random.default_rng(7)
+    corpus = _random_corpus(rng, 6000, 40)  # a small vocabulary: long, overlapping lists
+    matrix = TermMatrix.from_token_lists(corpus)
+    index = ImpactIndex.build(matrix, k1=1.2, b=0.3, epsilon=0.25)
+    for n in range(40):
+        # Several of the most common terms: the lists' heads give a weak floor.
+        common = [f"w{int(i)}" for i in rng.choice(8, size=int(rng.integers(2, 5)),
+                                                   replace=False)]
+        q = _ids(matrix, common if n % 2 else _random_query(rng, 40))
+        if not q:
+            continue
+        unique = list(dict.fromkeys(q))
+        spans = [index._span(t) for t in unique]
+        dense = index.scores(q)
+        for k in (1, 3, 50, 400):
+            ids, scores = index._top_exhaustive(q, unique, spans, k)
+            want = _reference_top(dense, k)
+            assert ids.tolist() == want.tolist()
+            np.testing.assert_array_equal(scores, dense[want])
+
+
+def test_best_keeps_ties_in_id_order() -> None:
+    from retrieval.impact import _best
+
+    ids = np.arange(100, dtype=np.int64)
+    scores = np.array([3.0] * 30 + [5.0] * 10 + [0.0] * 20 + [1.0] * 40)
+    for k in (1, 10, 11, 25, 45, 80, 100):
+        got_ids, got_scores = _best(ids, scores, k)
+        want = _reference_top(scores, k)
+        assert got_ids.tolist() == want.tolist()
+        assert got_scores.tolist() == scores[want].tolist()

@@ -46,3 +46,45 @@ def test_cached_sets_are_not_tracked_by_the_garbage_collector() -> None:
     info = cache.get(0)
     for field in (info.stem_counts, info.word_set, info.prefixes, info.grams):
         assert not gc.is_tracked(field)
+
+
+def _padded_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[i : i + 4] for i in range(max(1, len(padded) - 3))]
+
+
+def test_grams_are_the_padded_four_letter_windows() -> None:
+    from retrieval.features import _grams
+
+    for n in range(0, 90):  # past the precomputed slices too
+        word = "".join(chr(ord("a") + i % 26) for i in range(n))
+        assert list(_grams(word)) == _padded_grams(word)
+
+
+def test_get_many_equals_one_analysis_per_passage() -> None:
+    texts = TEXTS + [f"Item {i} of the Berlin list, March {2000 + i}." for i in range(12)]
+    plain = [analyse_passage(text, Analyzer()) for text in texts]
+    cache = PassageCache(analyzer=Analyzer(), text_of=texts.__getitem__, limit=5)
+    batched = PassageCache(analyzer=Analyzer(), text_of=texts.__getitem__, limit=5,
+                           texts_of=lambda ids: [texts[i] for i in ids])
+    orders = [[0, 1, 2, 3], [3, 1, 4, 5, 6, 7, 8, 9], [9, 8, 0], list(range(len(texts)))]
+    for ids in orders:
+        for c in (cache, batched):
+            assert c.get_many(ids) == [plain[i] for i in ids]
+            assert len(c._memo) <= 5  # the bound holds after a batch larger than it
+    # A hit returns the cached analysis itself; a single get agrees with the batch.
+    assert batched.get(len(texts) - 1) is batched.get_many([len(texts) - 1])[0]
+    assert cache.get(1) == plain[1]
+
+
+def test_texts_of_equals_text_of_each() -> None:
+    from retrieval.corpus import Corpus
+    from retrieval.documents import document_from_paragraphs
+
+    corpus = Corpus([
+        document_from_paragraphs(["One. Two sentences here.", "Third one!"], title="A"),
+        document_from_paragraphs(["Another document. With two."], title="B"),
+    ])
+    ids = [4, 0, 2, 2, 1, 3]
+    assert corpus.texts_of(ids) == [corpus.text(i) for i in ids]
+    assert corpus.texts_of([]) == []

@@ -1,0 +1,78 @@
+"""Section evidence: the fast paths (dense coverage, skipping uncovered sections) give
+the same values as the plain definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.analysis import Analyzer
+from retrieval.answer import Answerer, heading_evidence
+from retrieval.corpus import Corpus
+from retrieval.documents import clean_document
+from retrieval.features import context_window, expand_candidates, question_profile
+from retrieval.index import BM25Index
+
+HEADED = """Harbour news
+
+The town council met on Tuesday.
+
+Why did the bridge close?
+
+Engineers found deep cracks in two steel supports last week.
+The council ordered traffic off until repairs are finished.
+
+Café ½ opening and the ﬁnal bridge plans
+
+The new café by the bridge opens in March, the council said.
+
+What happened to the ferry?
+
+The old boat returned to service on Monday with a new crew.
+The bridge and the ferry share a timetable.
+"""
+
+QUESTIONS = [
+    "Why was the bridge closed?", "What happened to the ferry?", "When does the café open?",
+    "Who met on Tuesday?", "final bridge plans", "harbour news", "ferry bridge council",
+]
+
+
+def _answerer() -> Answerer:
+    corpus = Corpus([clean_document(HEADED, path="harbour.txt")])
+    return Answerer(index=BM25Index(corpus=corpus, analyzer=Analyzer()))
+
+
+def test_coverage_sums_each_sections_shares_in_question_order() -> None:
+    answerer = _answerer()
+    sections = answerer.sections
+    assert len(sections) >= 4 and not sections.plain.all()  # a non-ASCII heading too
+    for question in QUESTIONS:
+        profile = question_profile(question, answerer.index.analyzer, answerer.index.idf)
+        coverage = sections.coverage(list(profile.terms), profile.weights)
+        total = float(profile.weights.sum())
+        want: dict[int, float] = {}
+        for term, weight in zip(profile.terms, profile.weights.tolist(), strict=True):
+            for sid in range(len(sections)):
+                if sections.plain[sid] and term in sections.terms(sid)[1:]:
+                    want[sid] = want.get(sid, 0.0) + weight / total
+        plain_covered = [s for s in coverage.sections.tolist() if sections.plain[s]]
+        assert plain_covered == sorted(want)
+        got = dict(zip(coverage.sections.tolist(), coverage.shares.tolist(), strict=True))
+        assert all(got[s] == want[s] for s in want)
+
+
+def test_skipping_uncovered_sections_changes_no_evidence() -> None:
+    answerer = _answerer()
+    index, sections = answerer.index, answerer.sections
+    keys = index.corpus.paragraph_keys
+    every = np.arange(len(index), dtype=np.int64)
+    for question in QUESTIONS:
+        profile = question_profile(question, index.analyzer, index.idf)
+        coverage = sections.coverage(list(profile.terms), profile.weights)
+        for ids in (every, every[::-1][:3]):
+            cands = expand_candidates(ids, keys)
+            window = context_window(cands, keys)
+            infos = answerer._cache.get_many(window.tolist())
+            full = heading_evidence(profile, cands, sections, infos, window)
+            fast = heading_evidence(profile, cands, sections, infos, window, coverage.sections)
+            assert full.tolist() == fast.tolist(), question
