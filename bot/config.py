@@ -90,7 +90,7 @@ class Settings:
     thread_memory_size: int = 1000
     thread_memory_ttl_seconds: float = 3600.0
     max_question_chars: int = 1000
-    max_in_flight: int = 1000  # questions being answered at once; more get "busy"
+    max_in_flight: int = 1000  # questions waiting for / on worker threads; more get "busy"
     log_level: str = "WARNING"
     log_message_text: bool = False
     cache_dir: Path | None = None  # None: no index cache

@@ -73,7 +73,9 @@ class Core:
             clock=clock,
         )
         self._sources_text: str | None = None
-        self._in_flight = 0  # questions being answered (queued for a thread included)
+        # Work under way in _run: on worker threads or waiting for one (work that runs
+        # inline finishes before another message is handled, so counts at most once).
+        self._in_flight = 0
         # Text this long cannot shrink under the question limit by losing markup;
         # refusing it before cleaning keeps a flood cheap.
         self._raw_text_cap = 4 * settings.max_question_chars + 1024
@@ -103,8 +105,9 @@ class Core:
         return self._in_flight
 
     def _saturated(self, command: Command) -> bool:
-        """Shed load: past ``max_in_flight`` answers under way, new work is refused
-        at once rather than queued behind them (before the user's rate limit is charged)."""
+        """Shed load: past ``max_in_flight`` answers under way (the worker-thread queue of
+        a large document set), new work is refused at once rather than queued behind
+        them, before the user's rate limit is charged."""
         return command.name in _WORK_COMMANDS and self._in_flight >= self.settings.max_in_flight
 
     async def _dispatch(self, incoming: Incoming, command: Command) -> tuple[Reply, bool]:
