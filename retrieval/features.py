@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, compress
-from operator import getitem, itemgetter
+from operator import getitem, itemgetter, not_
 from typing import NamedTuple
 
 import numpy as np
@@ -40,25 +40,6 @@ _WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where",
 WINDOW = 6  # sentences either side of a candidate that count as its paragraph context
 
 
-class PassageInfo(NamedTuple):
-    """What the features need to know about one passage, independent of the question.
-
-    Made of strings, numbers, tuples and dicts of those only (sets as dicts with
-    ``None`` values, which the garbage collector does not track, unlike frozensets), so
-    a cached analysis costs each full collection a few object visits, not hundreds.
-    """
-
-    words: tuple[str, ...]  # folded surface tokens, stopwords included
-    stems: tuple[str | None, ...]  # aligned with words; None for stopwords
-    stem_counts: dict[str, int]
-    word_set: dict[str, None]  # distinct content words (a set; dict for the collector)
-    prefixes: dict[str, None]  # distinct 5-letter prefixes of content words
-    grams: dict[str, None]  # distinct character 4-grams of content words
-    kinds: tuple[int, ...]  # aligned with words: bit 1 number, 2 date, 4 capitalised name
-    typed: tuple[tuple[int, int, str, str | None], ...]  # (position, kind, word, stem)
-    content: int  # number of content (non-stopword) tokens
-
-
 # Per raw token: (folded word, stem or None for a stopword, kind bits as the first
 # token, kind bits later on (+4 when a capitalised non-stopword: a name), the word's
 # 4-grams, its 5-letter prefix and the word itself, both None for a stopword).
@@ -66,6 +47,51 @@ _Token = tuple[str, "str | None", int, int, tuple[str, ...], "str | None", "str 
 
 
 _WORD, _STEM, _LATER_KIND, _GRAMS, _PREFIX, _CONTENT_WORD = map(itemgetter, (0, 1, 3, 4, 5, 6))
+
+
+class PassageInfo(NamedTuple):
+    """What the features need to know about one passage, independent of the question.
+
+    Made of strings, numbers, tuples and dicts of those only; ``types`` shares the
+    token memo's records (no per-passage sets of words, prefixes or grams are built).
+    """
+
+    tokens: tuple[_Token, ...]  # the analysis of each raw token, in order
+    stems: tuple[str | None, ...]  # aligned with tokens; None for stopwords
+    stem_counts: dict[str, int]
+    types: tuple[_Token, ...]  # the analyses of the distinct raw tokens, in first order
+    typed: tuple[tuple[int, int, str, str | None], ...]  # (position, kind, word, stem)
+    content: int  # number of content (non-stopword) tokens
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Folded surface tokens, stopwords included."""
+        return tuple(map(_WORD, self.tokens))
+
+    @property
+    def kinds(self) -> tuple[int, ...]:
+        """Aligned with words: bit 1 number, 2 date, 4 capitalised name."""
+        tokens = self.tokens
+        return (tokens[0][2], *map(_LATER_KIND, tokens[1:])) if tokens else ()
+
+    # The distinct content words, their 5-letter prefixes and 4-grams are read from
+    # ``types`` when needed: the features ask only whether the question's ones occur
+    # (:func:`question_hits`), cheaper than building the sets.
+
+    @property
+    def word_set(self) -> dict[str, None]:
+        """Distinct content words (as dict keys)."""
+        return _keys(map(_CONTENT_WORD, self.types))
+
+    @property
+    def prefixes(self) -> dict[str, None]:
+        """Distinct 5-letter prefixes of content words (as dict keys)."""
+        return _keys(map(_PREFIX, self.types))
+
+    @property
+    def grams(self) -> dict[str, None]:
+        """Distinct character 4-grams of content words (as dict keys)."""
+        return _keys(chain.from_iterable(map(_GRAMS, self.types)))
 
 
 def _token(
@@ -95,8 +121,9 @@ def analyse_passage(
     """Analyse ``text``; ``memo`` (raw token -> its analysis) is shared across calls.
 
     ``terms`` gives the index's terms of this very text (its content words' stems, in
-    order); called only when the memo lacks a word of an ASCII text (where folding is
-    lower-casing, so the tokens are the index's), it saves stemming those words.
+    order); called only when the memo lacks a word of the text, it saves stemming those
+    words (in an ASCII text folding is lower-casing, so the tokens are the index's; in
+    another, each token's folded word is looked up among the folded text's words).
     Per token only dictionary look-ups; the fields are assembled by whole-sequence
     operations (``map``, ``dict.fromkeys``, ``compress``) so long passages stay cheap.
     """
@@ -104,30 +131,36 @@ def analyse_passage(
         memo = {}
     raws = _RAW_TOKEN.findall(text)
     if not raws:
-        return PassageInfo((), (), {}, {}, {}, {}, (), (), 0)
+        return PassageInfo((), (), {}, (), (), 0)
     distinct = dict.fromkeys(raws)
-    if not distinct.keys() <= memo.keys():  # a C-level check; misses are the rarer case
-        _remember(text, raws, distinct, analyzer, memo, terms)
-    get = memo.__getitem__
-    types = list(map(get, distinct))
-    tokens = list(map(get, raws))
-    words = tuple(map(_WORD, tokens))
+    found = tuple(map(memo.get, distinct))
+    if not all(found):  # a C-level scan (a token's analysis is a non-empty tuple)
+        missing = list(compress(distinct, map(not_, found)))
+        _remember(text, raws, missing, analyzer, memo, terms)  # the rarer case
+        found = tuple(map(memo.__getitem__, distinct))
+    types: tuple[_Token, ...] = found  # type: ignore[assignment]
+    tokens = tuple(map(memo.__getitem__, raws))
     stems = tuple(map(_STEM, tokens))
-    kinds = (tokens[0][2], *map(_LATER_KIND, tokens[1:]))
     counts: dict[str, int] = {}
     _count_elements(counts, stems)  # Counter's C loop, into an untracked dict
     counts.pop(None, None)  # type: ignore[call-overload]
-    at = list(compress(range(len(kinds)), kinds))
+    # Typed tokens: kind bits as a later token everywhere, then the first token's own.
+    at = list(compress(range(len(tokens)), map(_LATER_KIND, tokens)))
+    picked = list(map(tokens.__getitem__, at))
+    typed = list(zip(at, map(_LATER_KIND, picked), map(_WORD, picked), map(_STEM, picked),
+                     strict=True))
+    if at and at[0] == 0:
+        first = tokens[0]
+        if first[2]:
+            typed[0] = (0, first[2], first[0], first[1])
+        else:
+            del typed[0]
     return PassageInfo(
-        words=words,
+        tokens=tokens,
         stems=stems,
         stem_counts=counts,
-        word_set=_keys(map(_CONTENT_WORD, types)),
-        prefixes=_keys(map(_PREFIX, types)),
-        grams=_keys(chain.from_iterable(map(_GRAMS, types))),
-        kinds=kinds,
-        typed=tuple(zip(at, map(kinds.__getitem__, at), map(words.__getitem__, at),
-                        map(stems.__getitem__, at), strict=True)),
+        types=types,
+        typed=tuple(typed),
         content=len(stems) - stems.count(None),
     )
 
@@ -135,20 +168,34 @@ def analyse_passage(
 def _remember(
     text: str,
     raws: list[str],
-    distinct: dict[str, None],
+    missing: list[str],
     analyzer: Analyzer,
     memo: MutableMapping[str, _Token],
     terms: Callable[[], Sequence[str]] | None,
 ) -> None:
-    """Analyse the tokens of ``text`` that ``memo`` lacks, into ``memo``."""
+    """Analyse the ``missing`` distinct tokens of ``text`` (whose tokens are ``raws``)."""
     stop = analyzer.stopwords
     known: dict[str, str] = {}
-    if terms is not None and text.isascii():
+    if terms is not None:
+        # The missing tokens' places among the content words (the last one of each).
         stems_in_order = terms()
-        content = [raw for raw in raws if raw.lower() not in stop]
+        if text.isascii():
+            content = list(compress(raws, map(not_, map(stop.__contains__, map(str.lower, raws)))))
+            keys: list[str] = missing
+        else:
+            # Folding may split or join tokens: align the terms with the folded text's
+            # own words (as the index made them) and look each token's folded word up
+            # there (a word the text's words lack is stemmed as usual).
+            words = analyzer.words(text)
+            content = list(compress(words, map(not_, map(stop.__contains__, words))))
+            keys = [raw.lower() if raw.isascii() else fold(raw) for raw in missing]
         if len(content) == len(stems_in_order):
-            known = dict(zip(content, stems_in_order, strict=True))
-    for raw in [raw for raw in distinct if raw not in memo]:
+            place = dict(zip(content, range(len(content)), strict=True))  # the last one
+            for raw, key in zip(missing, keys, strict=True):
+                at = place.get(key)
+                if at is not None:
+                    known[raw] = stems_in_order[at]
+    for raw in missing:
         memo[raw] = _token(raw, analyzer, stop, known.get(raw))
 
 
@@ -160,6 +207,31 @@ def _keys(items: Iterable[str | None]) -> dict[str, None]:
     out.update(dict.fromkeys(items))  # type: ignore[arg-type]
     out.pop(None, None)  # type: ignore[call-overload]
     return out
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def question_hits(
+    info: PassageInfo, words: frozenset[str], prefixes: frozenset[str], grams: frozenset[str]
+) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The question's content ``words``, 5-letter ``prefixes`` and 4-``grams`` that occur
+    among ``info``'s content words (the question's own words' prefixes and grams).
+
+    A passage word equal to a question word, or with the same 5-letter prefix, shares a
+    4-gram with it (its padded start, or the whole padded word when shorter), so one
+    C-level filter by :meth:`frozenset.isdisjoint` over the passage's distinct tokens
+    keeps every word that can match anything; only those few are looked at further.
+    """
+    types = info.types
+    sharing = list(compress(types, map(not_, map(grams.isdisjoint, map(_GRAMS, types)))))
+    if not sharing:
+        return _NONE, _NONE, _NONE
+    return (
+        words.intersection(map(_CONTENT_WORD, sharing)),
+        prefixes.intersection(map(_PREFIX, sharing)),
+        grams.intersection(chain.from_iterable(map(_GRAMS, sharing))),
+    )
 
 
 def _grams(word: str) -> tuple[str, ...]:

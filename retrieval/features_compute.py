@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from retrieval.answer_type import QuestionType, wanted_kind
-from retrieval.features import _FAR, PassageInfo, QuestionProfile
+from retrieval.features import _FAR, PassageInfo, QuestionProfile, question_hits
 
 _QTYPES = tuple(QuestionType)
 
@@ -99,7 +99,7 @@ def _type_features(
         wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_date)
     if want & 4 and novel_name:
         wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_name)
-    return [novel_frac, float(len(info.words)), novel_number, novel_date, novel_name,
+    return [novel_frac, float(len(info.tokens)), novel_number, novel_date, novel_name,
             dist_number, dist_date, dist_name, wanted_present, wanted_dist]
 
 
@@ -138,15 +138,17 @@ def feature_matrix(
                       + [[0] * len(terms)], dtype=float)
     tf = tf_pad[:n_win]
     qw = q.words
-    words_pad = np.array([[x in info.word_set for x in qw] for info in infos]
+    pref_keys = list(q.prefixes)
+    qgrams = q.grams
+    qw_set, pref_set = frozenset(qw), frozenset(pref_keys)
+    hits = [question_hits(info, qw_set, pref_set, qgrams) for info in infos]
+    words_pad = np.array([[x in found for x in qw] for found, _, _ in hits]
                          + [[False] * len(qw)], dtype=float)
     words = words_pad[:n_win]
-    pref_keys = list(q.prefixes)
     pref_w = np.array([q.prefixes[p] for p in pref_keys])
-    prefs = np.array([[p in info.prefixes for p in pref_keys] for info in infos], dtype=float)
+    prefs = np.array([[p in found for p in pref_keys] for _, found, _ in hits], dtype=float)
     prefs = prefs.reshape(n_win, len(pref_keys))
-    qgrams = q.grams
-    gram_sets = [info.grams.keys() & qgrams for info in infos]
+    gram_sets = [found for _, _, found in hits]
     n_grams = float(len(qgrams)) or 1.0
 
     # Paragraph groups of the (sorted) window: runs of equal paragraph keys.

@@ -157,7 +157,7 @@ class SectionMap:
 
     def _terms_from_info(self, heading: str) -> tuple[str, ...]:
         info = self._analyse(heading)
-        return (info.words[0] if info.words else "", *info.stem_counts)
+        return (info.tokens[0][0] if info.tokens else "", *info.stem_counts)
 
     @property
     def infos(self) -> tuple[PassageInfo, ...]:

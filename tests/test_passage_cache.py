@@ -88,3 +88,29 @@ def test_texts_of_equals_text_of_each() -> None:
     ids = [4, 0, 2, 2, 1, 3]
     assert corpus.texts_of(ids) == [corpus.text(i) for i in ids]
     assert corpus.texts_of([]) == []
+
+
+def test_question_hits_are_the_intersections_of_the_passage_sets() -> None:
+    """The one-filter lookup finds exactly the question's words, prefixes and grams that
+    the passage's own sets hold (words of every length, shared prefixes, stopwords)."""
+    from retrieval.features import _grams, question_hits
+
+    analyzer = Analyzer()
+    passages = TEXTS + [
+        "A b ab abc abcd abcde abcdefgh Berliner Berlinale the of x",
+        "Ministries minister ministerial 1999 twenty",
+    ]
+    questions = [
+        ["a", "ab", "abcd", "abcdx", "berlin", "minist", "1999", "cost"],
+        ["b", "abc", "abcdefgh", "ecole", "finale", "defence", "x"],
+        ["zzzz", "q"],
+    ]
+    for text in passages:
+        info = analyse_passage(text, analyzer)
+        for words in questions:
+            wset = frozenset(words)
+            prefixes = frozenset(w[:5] for w in words)
+            grams = frozenset(g for w in words for g in _grams(w))
+            found = question_hits(info, wset, prefixes, grams)
+            assert found == (wset & info.word_set.keys(), prefixes & info.prefixes.keys(),
+                             grams & info.grams.keys())
