@@ -61,12 +61,15 @@ class Abstainer:
         cache: PassageCache,
         heading_of: Callable[[int], Collection[str] | None] | None = None,
         in_headings: Callable[[str], bool] | None = None,
+        stems_of: Callable[[int], Collection[str]] | None = None,
     ) -> None:
         """``heading_of`` gives a passage's section heading, which counts as context;
         ``in_headings`` tells whether a stem occurs in some heading (words only headings
-        hold are known, and weigh as much as the rarest word)."""
+        hold are known, and weigh as much as the rarest word); ``stems_of`` a passage's
+        distinct stems (by default the keys of ``cache``'s ``stem_counts``)."""
         self.index = index
         self._cache = cache
+        self._stems_of = stems_of
         self._heading_of = heading_of
         self._in_headings = in_headings
         self._unseen: float | None = None
@@ -139,8 +142,10 @@ class Abstainer:
         """Question terms found in the passage's paragraph."""
         corpus = self.index.corpus
         found: set[str] = set()
+        stems_of = self._stems_of
         for i in corpus.paragraph_passages(passage_id):
-            found.update(t for t in present if t in self._cache.get(i).stem_counts)
+            stems = stems_of(i) if stems_of is not None else self._cache.get(i).stem_counts
+            found.update(t for t in present if t in stems)
         heading = self._heading_of(passage_id) if self._heading_of is not None else None
         if heading is not None:
             found.update(t for t in present if t in heading)

@@ -9,6 +9,7 @@ answer (:mod:`retrieval.abstain`) and build located quotes (:mod:`retrieval.quot
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.rerank import TreeModel, load_model
 from retrieval.sections import Coverage, SectionMap
+from retrieval.window import WindowBuilder
 
 CANDIDATES = 50
 # A further citation is shown only when the model finds it at least this likely
@@ -41,6 +43,9 @@ HEADING_WEIGHT = 4.0
 # impact index's top-k search plus a lookup of the window's scores; the values are the
 # same (the same additions in the same order).
 DENSE_PASSAGES = 4096
+# Larger corpora analyse a question's window as token ids, its features by numpy
+# (:mod:`retrieval.window`; the same values): cheaper for long windows, while the
+# per-passage analyses (kept and reused) are cheaper for a small corpus's short ones.
 
 
 @dataclass(frozen=True)
@@ -90,14 +95,15 @@ def heading_evidence(
     profile: QuestionProfile,
     cands: np.ndarray,
     sections: SectionMap,
-    infos: list[PassageInfo],
+    stems_at: Callable[[int], Collection[str]],
     window: np.ndarray,
     covered: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per candidate, the share of the question's weight that its section heading adds:
     question terms in the heading but not in the sentence, plus the question's wh-word
     when the heading opens with the same one ("How did ...?" under "How was ...?"),
-    fading with the sentence's place in its section.
+    fading with the sentence's place in its section. ``stems_at(i)``: the distinct stems
+    of the window's ``i``-th passage.
 
     ``covered``: the sections whose heading holds a question term (the coverage's), so
     that the other sections, which add nothing, are skipped without looking at them."""
@@ -117,13 +123,18 @@ def heading_evidence(
         if sid < 0:
             continue
         head = sections.terms(sid)  # (first word, *stems)
-        own, stems = infos[pos].stem_counts, head[1:]
+        own, stems = stems_at(pos), head[1:]
         gain = sum(w for t, w in pairs if t not in own and t in stems)
         if gain > 0 and profile.wh and head[0] == profile.wh:
             gain += wh_weight
         # A section answers its heading first: the evidence fades down the section.
         out[n] = gain / total / (1.0 + 0.25 * (int(cands[n]) - int(sections.starts[sid])))
     return out
+
+
+def _stem_counts(infos: list[PassageInfo]) -> Callable[[int], Collection[str]]:
+    """``stems_at`` for :func:`heading_evidence` from per-passage analyses."""
+    return lambda i: infos[i].stem_counts
 
 
 def _best_ids(scores: np.ndarray, k: int) -> np.ndarray:
@@ -144,7 +155,10 @@ class Answerer:
         reranker: TreeModel | None = None,
         candidates: int = CANDIDATES,
         use_headings: bool = True,
+        token_windows: bool | None = None,
     ) -> None:
+        """``token_windows``: analyse windows as token ids (:mod:`retrieval.window`);
+        by default for corpora of more than :data:`DENSE_PASSAGES` passages."""
         self.index = index
         self.reranker = reranker if reranker is not None else load_model()
         if self.reranker.feature_names != FEATURE_NAMES:
@@ -154,12 +168,19 @@ class Answerer:
             analyzer=index.analyzer, text_of=index.corpus.text, terms_of=index.matrix.terms,
             texts_of=index.corpus.texts_of,
         )
+        if token_windows is None:
+            token_windows = len(index) > DENSE_PASSAGES
+        self._windows = None if not token_windows else WindowBuilder(
+            analyzer=index.analyzer, texts_of=index.corpus.texts_of,
+            terms_of=index.matrix.terms, matrix=index.matrix,
+        )
         self.use_headings = use_headings
         self.abstainer = Abstainer(
             index=index,
             cache=self._cache,
             heading_of=self.heading_of if use_headings else None,
             in_headings=self.in_headings if use_headings else None,
+            stems_of=self._windows.stems if self._windows is not None else None,
         )
         self._sections: SectionMap | None = None
         self._bounds: ParagraphBounds | None = None  # small corpora only
@@ -222,11 +243,19 @@ class Answerer:
             cands = expand_candidates(ids, keys)
             window = context_window(cands, keys)
         window_scores = dense[window] if dense is not None else index.scores_for(terms, window)
-        infos = self._cache.get_many(window.tolist())
-        features = feature_matrix(profile, cands, window, window_scores, infos, keys, index.idf)
+        stems_at: Callable[[int], Collection[str]]
+        if self._windows is not None:
+            win = self._windows.window(window.tolist())
+            features = feature_matrix(profile, cands, window, window_scores, win, keys, index.idf)
+            stems_at = win.stem_set
+        else:
+            infos = self._cache.get_many(window.tolist())
+            features = feature_matrix(profile, cands, window, window_scores, infos, keys,
+                                      index.idf)
+            stems_at = _stem_counts(infos)
         heading = None
         if coverage is not None and len(coverage) and sections is not None:
-            heading = heading_evidence(profile, cands, sections, infos, window,
+            heading = heading_evidence(profile, cands, sections, stems_at, window,
                                        coverage.sections)
         return Candidates(profile, cands, features[:, 0], features, heading)
 

@@ -14,6 +14,8 @@ import numpy as np
 
 from retrieval.answer_type import QuestionType, wanted_kind
 from retrieval.features import _FAR, PassageInfo, QuestionProfile, question_hits
+from retrieval.features_window import RM3_TERMS, WindowInputs
+from retrieval.window import Window
 
 _QTYPES = tuple(QuestionType)
 
@@ -27,7 +29,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "dist_name", "wanted_present", "wanted_dist", "n_terms",
     *(f"q_{t.name.lower()}" for t in _QTYPES),
 )
-RM3_TERMS = 20
 
 
 def _sat(tf: np.ndarray, k1: float) -> np.ndarray:
@@ -108,24 +109,91 @@ def _pad(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values, np.zeros((1, *values.shape[1:]))])
 
 
+class PassageInputs:
+    """The per-window inputs of :func:`feature_matrix` from per-passage analyses."""
+
+    def __init__(self, q: QuestionProfile, infos: Sequence[PassageInfo],
+                 idf: Callable[[str], float]) -> None:
+        self._q, self._infos, self._idf = q, infos, idf
+        terms = q.terms
+        n_win = len(infos)
+        self.tf = np.array([[info.stem_counts.get(t, 0) for t in terms] for info in infos],
+                           dtype=float).reshape(n_win, len(terms))
+        qw = q.words
+        pref_keys = list(q.prefixes)
+        qw_set, pref_set = frozenset(qw), frozenset(pref_keys)
+        hits = [question_hits(info, qw_set, pref_set, q.grams) for info in infos]
+        self.words = np.array([[x in found for x in qw] for found, _, _ in hits],
+                              dtype=float).reshape(n_win, len(qw))
+        self.prefs = np.array([[p in found for p in pref_keys] for _, found, _ in hits],
+                              dtype=float).reshape(n_win, len(pref_keys))
+        self._gram_sets = [found for _, _, found in hits]
+
+    def gram_counts(
+        self, start_list: list[int], ends: list[int], pos_list: list[int], prev_list: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct question grams per paragraph, per candidate with its previous
+        sentence, per candidate."""
+        gram_sets = self._gram_sets
+        n_win = len(gram_sets)
+        para_grams = np.array([len(frozenset().union(*gram_sets[a:b]))
+                               for a, b in zip(start_list, ends, strict=True)], dtype=float)
+        gram_prev = np.array([
+            len(gram_sets[p] | gram_sets[pv]) if pv < n_win else len(gram_sets[p])
+            for p, pv in zip(pos_list, prev_list, strict=True)
+        ], dtype=float)
+        grams = np.array([len(gram_sets[p]) for p in pos_list], dtype=float)
+        return para_grams, gram_prev, grams
+
+    def rm3(self, lo: int, hi: int, pos_list: list[int]) -> np.ndarray:
+        """RM3-style expansion from window passages ``lo:hi``, per candidate."""
+        infos, idf = self._infos, self._idf
+        term_set = frozenset(self._q.terms)
+        counts: dict[str, int] = {}
+        for info in infos[lo:hi]:
+            for term, c in info.stem_counts.items():
+                if term not in term_set:
+                    counts[term] = counts.get(term, 0) + c
+        weighted = sorted(((c * idf(t), t) for t, c in counts.items()),
+                          reverse=True)[:RM3_TERMS]
+        expansion = {t: wt for wt, t in weighted}
+        return np.array([
+            sum(wt for t, wt in expansion.items() if t in infos[p].stem_counts)
+            for p in pos_list
+        ], dtype=float)
+
+    def types(self, pos_list: list[int]) -> np.ndarray:
+        """The 10 columns of :func:`_type_features`, per candidate (10 x candidates)."""
+        q, infos = self._q, self._infos
+        want = wanted_kind(q.qtype)
+        term_set = frozenset(q.terms)
+        rows = [_type_features(infos[p], q.all_words, term_set, want) for p in pos_list]
+        return np.array(rows, dtype=float).reshape(len(pos_list), 10).T
+
+
 def feature_matrix(
     q: QuestionProfile,
     candidates: np.ndarray,
     window: np.ndarray,
     window_scores: np.ndarray,
-    infos: Sequence[PassageInfo],
+    infos: Sequence[PassageInfo] | Window,
     paragraph_keys: np.ndarray,
     idf: Callable[[str], float],
 ) -> np.ndarray:
     """One row per candidate, columns :data:`FEATURE_NAMES`.
 
+    ``infos``: the window passages' analyses, or the window as token ids
+    (:class:`retrieval.window.Window`, for large windows: the same values by numpy).
     Candidates are few (tens), so the bookkeeping (paragraph groups, neighbours) is done
     on Python lists and the arithmetic in a few numpy operations over all candidates.
     """
+    inputs: PassageInputs | WindowInputs = (
+        WindowInputs(q, infos, idf) if isinstance(infos, Window)
+        else PassageInputs(q, infos, idf)
+    )
     w = q.weights
     wsum = float(w.sum()) or 1.0
     terms = q.terms
-    term_set = frozenset(terms)
     n_win = len(window)
     n_cand = len(candidates)
     window_list = window.tolist()
@@ -134,22 +202,14 @@ def feature_matrix(
     pos_list = [at[c] for c in cand_list]
     pos = np.array(pos_list, dtype=np.intp)
     # Per window sentence, plus a last row of zeros (the index of a missing neighbour).
-    tf_pad = np.array([[info.stem_counts.get(t, 0) for t in terms] for info in infos]
-                      + [[0] * len(terms)], dtype=float)
-    tf = tf_pad[:n_win]
-    qw = q.words
+    tf = inputs.tf
+    tf_pad = _pad(tf)
+    words = inputs.words
+    words_pad = _pad(words)
     pref_keys = list(q.prefixes)
-    qgrams = q.grams
-    qw_set, pref_set = frozenset(qw), frozenset(pref_keys)
-    hits = [question_hits(info, qw_set, pref_set, qgrams) for info in infos]
-    words_pad = np.array([[x in found for x in qw] for found, _, _ in hits]
-                         + [[False] * len(qw)], dtype=float)
-    words = words_pad[:n_win]
     pref_w = np.array([q.prefixes[p] for p in pref_keys])
-    prefs = np.array([[p in found for p in pref_keys] for _, found, _ in hits], dtype=float)
-    prefs = prefs.reshape(n_win, len(pref_keys))
-    gram_sets = [found for _, _, found in hits]
-    n_grams = float(len(qgrams)) or 1.0
+    prefs = inputs.prefs
+    n_grams = float(len(q.grams)) or 1.0
 
     # Paragraph groups of the (sorted) window: runs of equal paragraph keys.
     key_list = paragraph_keys[window].tolist()
@@ -168,8 +228,6 @@ def feature_matrix(
     para_bm25 = _sat(para_tf, 1.2) @ w
     para_cov = (para_tf > 0) @ w / wsum
     ends = start_list[1:] + [n_win]
-    para_grams = np.array([len(frozenset().union(*gram_sets[a:b]))
-                           for a, b in zip(start_list, ends, strict=True)], dtype=float)
 
     # Neighbours inside the window (index n_win = a row of zeros).
     prev_list = [
@@ -201,11 +259,7 @@ def feature_matrix(
     word_cov = words_c @ ww / wwsum
     word_cov_prev = ((words_c + words_pad[prev]) > 0) @ ww / wwsum
     pwsum = float(pref_w.sum()) or 1.0
-    gram_prev = np.array([
-        len(gram_sets[p] | gram_sets[pv]) if pv < n_win else len(gram_sets[p])
-        for p, pv in zip(pos_list, prev_list, strict=True)
-    ], dtype=float)
-    grams = np.array([len(gram_sets[p]) for p in pos_list], dtype=float)
+    para_grams, gram_prev, grams = inputs.gram_counts(start_list, ends, pos_list, prev_list)
 
     # Decayed sum of sentence scores over the paragraph (window), rows = candidates.
     dist = np.abs(pos[:, None] - np.arange(n_win)[None, :])
@@ -214,21 +268,8 @@ def feature_matrix(
     # RM3-style expansion from the single best paragraph of the window.
     best = int(np.argmax(para_bm25)) if len(para_bm25) else 0
     lo, hi = start_list[best], ends[best]
-    counts: dict[str, int] = {}
-    for info in infos[lo:hi]:
-        for term, c in info.stem_counts.items():
-            if term not in term_set:
-                counts[term] = counts.get(term, 0) + c
-    weighted = sorted(((c * idf(t), t) for t, c in counts.items()), reverse=True)[:RM3_TERMS]
-    expansion = {t: wt for wt, t in weighted}
-    rm3 = np.array([
-        sum(wt for t, wt in expansion.items() if t in infos[p].stem_counts) for p in pos_list
-    ], dtype=float)
-
-    want = wanted_kind(q.qtype)
-    qwords = q.all_words
-    type_rows = [_type_features(infos[p], qwords, term_set, want) for p in pos_list]
-    type_cols = np.array(type_rows, dtype=float).reshape(n_cand, 10).T
+    rm3 = inputs.rm3(lo, hi, pos_list)
+    type_cols = inputs.types(pos_list)
     para_start = np.searchsorted(paragraph_keys, paragraph_keys[candidates], side="left")
     qtype = np.zeros((len(_QTYPES), n_cand))
     qtype[int(q.qtype)] = 1.0

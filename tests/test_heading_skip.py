@@ -73,6 +73,7 @@ def test_skipping_uncovered_sections_changes_no_evidence() -> None:
             cands = expand_candidates(ids, keys)
             window = context_window(cands, keys)
             infos = answerer._cache.get_many(window.tolist())
-            full = heading_evidence(profile, cands, sections, infos, window)
-            fast = heading_evidence(profile, cands, sections, infos, window, coverage.sections)
+            stems_at = [info.stem_counts for info in infos].__getitem__
+            full = heading_evidence(profile, cands, sections, stems_at, window)
+            fast = heading_evidence(profile, cands, sections, stems_at, window, coverage.sections)
             assert full.tolist() == fast.tolist(), question
