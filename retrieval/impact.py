@@ -296,11 +296,21 @@ class ImpactIndex:
         # A passage appears at most once per distinct term, so the (k x terms)-th best of
         # these values is at most the k-th best passage's score: a tighter floor when
         # the heads' one let many through (one linear-time partition).
+        # The same holds for the (k x terms)-th best of any subset of them, so a strided
+        # sample of ~32 x (k x terms) values gives a floor first (a small partition),
+        # and only what passes it is partitioned in full.
         many = k * len(spans)
         if chosen.shape[0] > 8 * many:
             kept = values[chosen]
-            cut = kept.shape[0] - many
-            chosen = chosen[kept >= float(np.partition(kept, cut)[cut])]
+            stride = kept.shape[0] // (32 * many)
+            if stride > 1:
+                sample = kept[::stride]
+                cut = sample.shape[0] - many
+                passed = kept >= float(np.partition(sample, cut)[cut])
+                chosen, kept = chosen[passed], kept[passed]
+            if chosen.shape[0] > 8 * many:
+                cut = kept.shape[0] - many
+                chosen = chosen[kept >= float(np.partition(kept, cut)[cut])]
         ids = touched[chosen]
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
