@@ -100,10 +100,6 @@ class Core:
         self._log(incoming, command, reply, followup, time.perf_counter() - started)
         return reply
 
-    @property
-    def in_flight(self) -> int:
-        return self._in_flight
-
     def _saturated(self, command: Command) -> bool:
         """Shed load: past ``max_in_flight`` answers under way (the worker-thread queue of
         a large document set), new work is refused at once rather than queued behind

@@ -43,9 +43,6 @@ HEADING_WEIGHT = 4.0
 # impact index's top-k search plus a lookup of the window's scores; the values are the
 # same (the same additions in the same order).
 DENSE_PASSAGES = 4096
-# Larger corpora analyse a question's window as token ids, its features by numpy
-# (:mod:`retrieval.window`; the same values): cheaper for long windows, while the
-# per-passage analyses (kept and reused) are cheaper for a small corpus's short ones.
 
 
 @dataclass(frozen=True)
@@ -157,8 +154,10 @@ class Answerer:
         use_headings: bool = True,
         token_windows: bool | None = None,
     ) -> None:
-        """``token_windows``: analyse windows as token ids (:mod:`retrieval.window`);
-        by default for corpora of more than :data:`DENSE_PASSAGES` passages."""
+        """``token_windows``: analyse windows as token ids with numpy features
+        (:mod:`retrieval.window`; the same values), by default for corpora of more than
+        :data:`DENSE_PASSAGES` passages: cheaper for long windows, while per-passage
+        analyses (kept and reused) are cheaper for a small corpus's short ones."""
         self.index = index
         self.reranker = reranker if reranker is not None else load_model()
         if self.reranker.feature_names != FEATURE_NAMES:

@@ -16,17 +16,9 @@ import numpy as np
 
 from retrieval.answer_type import wanted_kind
 from retrieval.features import _FAR, QuestionProfile
-from retrieval.window import Window, term_matches
+from retrieval.window import Window, sorted_lookup, term_matches
 
 RM3_TERMS = 20
-
-
-def _lookup(sorted_ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per value: whether it is in ``sorted_ids`` and its place there."""
-    if not len(sorted_ids):
-        return np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.intp)
-    at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
-    return sorted_ids[at] == values, at
 
 
 def _pairs(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
@@ -67,13 +59,13 @@ def window_columns(
             own += [("g", g) for g in gram_lists[i]]
             rows[r, [column[c] for c in own if c in column]] = 1.0
         share_ids = np.array(sharing, dtype=np.int64)
-        has, at = _lookup(share_ids, tokens)
+        has, at = sorted_lookup(share_ids, tokens)
         present = _pairs(owner[has], at[has], n_win, len(sharing)) > 0
         hits = (present.astype(float) @ rows) > 0
     # Typed tokens that are not question words, and their distance to matched tokens.
     qword_ids = np.array(sorted(table.word_ids[w] for w in q.all_words if w in table.word_ids),
                          dtype=np.int64)
-    is_qword, _ = _lookup(qword_ids, table.word_of[tokens])
+    is_qword, _ = sorted_lookup(qword_ids, table.word_of[tokens])
     typed = np.flatnonzero((kinds != 0) & ~matched & ~is_qword)
     at_matched = np.flatnonzero(matched)
     typed_owner = owner[typed]
@@ -154,7 +146,7 @@ class WindowInputs:
         if weighted:
             ids = np.array([s for _, _, s in weighted], dtype=np.int64)
             order = np.argsort(ids)
-            inside, place = _lookup(ids[order], win.stems)
+            inside, place = sorted_lookup(ids[order], win.stems)
             present = _pairs(win.owner[inside], order[place[inside]], len(win), len(weighted))
             chosen = present[np.array(pos_list, dtype=np.intp)] > 0
             for j, (weight, _, _) in enumerate(weighted):

@@ -136,6 +136,14 @@ def stem_set(table: TokenTable, token_ids: np.ndarray) -> frozenset[str]:
     return frozenset(stems[s] for s in found[found >= 0].tolist())
 
 
+def sorted_lookup(sorted_ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per value: whether it is in ``sorted_ids`` and its place there."""
+    if not len(sorted_ids):
+        return np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=np.intp)
+    at = np.minimum(np.searchsorted(sorted_ids, values), len(sorted_ids) - 1)
+    return sorted_ids[at] == values, at
+
+
 def term_matches(table: TokenTable, terms: Sequence[str], stems: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per token: whether its stem is one of ``terms`` and, where it is, that term's
@@ -145,9 +153,7 @@ def term_matches(table: TokenTable, terms: Sequence[str], stems: np.ndarray
         return np.zeros(len(stems), dtype=bool), np.zeros(0, dtype=np.intp)
     ids = np.array([sid for _, sid in known], dtype=np.int64)
     order = np.argsort(ids)
-    ordered = ids[order]
-    at = np.minimum(np.searchsorted(ordered, stems), len(ordered) - 1)
-    matched = ordered[at] == stems
+    matched, at = sorted_lookup(ids[order], stems)
     cols = np.array([col for col, _ in known], dtype=np.intp)[order]
     return matched, cols[at[matched]]
 
@@ -209,7 +215,7 @@ class WindowBuilder:
         self, todo: list[int], texts: list[str], per: list[list[bytes | str]],
         flat: np.ndarray, where: np.ndarray, keys: list[bytes | str],
     ) -> None:
-        """Analyse the ``missing`` tokens (at ``where`` in ``flat``, the token ids with
+        """Analyse the new tokens ``keys`` (at ``where`` in ``flat``, the token ids with
         -1 for those). In an ASCII passage whose content tokens line up with its index
         terms (folding is lower-casing there), a token's stem is the index term at its
         place among the content tokens, found for all such passages at once; the other
