@@ -1,6 +1,6 @@
 """Core latency: ``await core.handle(question)`` on the article, rendering excluded.
 
-    python benchmarks/core_latency.py [--rounds 200] [--questions FILE.jsonl]
+    python benchmarks/core_latency.py [--rounds 200] [--questions FILE.jsonl] [--semantic]
 
 Reports p50/p99/max per question for the answerer alone (issue 2's retrieval), the core
 always answering inline on the event loop (core overhead = this minus the answerer), the
@@ -69,9 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--semantic", action="store_true", help="as with CITEBOT_SEMANTIC=on")
     args = parser.parse_args()
     questions = load_questions(args.questions)
-    engine = build_engine([ROOT / "seeds" / "taurus-leak.txt"])
+    engine = build_engine([ROOT / "seeds" / "taurus-leak.txt"], semantic=args.semantic)
     settings = dataclasses.replace(Settings.from_env({}), rate_limit_per_minute=0.0)
     adaptive = Core(engine=engine, settings=settings)
     inline = Core(engine=engine, settings=settings, offload_budget_seconds=float("inf"))

@@ -3,6 +3,7 @@
     python benchmarks/quality.py                       # both sets, shipped model
     python benchmarks/quality.py --only article --show
     python benchmarks/quality.py --model /tmp/m.json   # another reranker model
+    python benchmarks/quality.py --semantic            # CITEBOT_SEMANTIC=on
 
 Article: hit@1 = the first citation contains a gold string; ``gold: null`` questions
 must be declined; an answerable question declined is a false decline.
@@ -34,6 +35,7 @@ from retrieval.documents import document_from_paragraphs  # noqa: E402
 from retrieval.engine import Engine, build_engine  # noqa: E402
 from retrieval.index import BM25Index  # noqa: E402
 from retrieval.rerank import TreeModel, load_model  # noqa: E402
+from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader, semantic_scorer  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 ARTICLE_DEV = SHARED / "eval" / "article-dev.jsonl"
@@ -60,11 +62,24 @@ def load_squad(path: Path = SQUAD) -> list[SquadArticle]:
     return articles
 
 
-def squad_engine(article: SquadArticle, *, analyzer: Analyzer, model: TreeModel) -> Engine:
+def squad_engine(
+    article: SquadArticle, *, analyzer: Analyzer, model: TreeModel,
+    loader: EncoderLoader | None = None,
+) -> Engine:
+    """``model`` trained with the semantic feature: ``loader`` gives the encoder."""
     document = document_from_paragraphs(article.paragraphs, title=article.title.replace("_", " "))
     corpus = Corpus([document])
     index = BM25Index(corpus=corpus, analyzer=analyzer)
-    return Engine(corpus=corpus, index=index, answerer=Answerer(index=index, reranker=model))
+    return Engine(corpus=corpus, index=index,
+                  answerer=answerer_for(index, model, loader or EncoderLoader()))
+
+
+def answerer_for(index: BM25Index, model: TreeModel, loader: EncoderLoader) -> Answerer:
+    """An answerer with ``model``, with semantic vectors when the model uses them."""
+    semantic = None
+    if model.feature_names[-len(SEMANTIC_FEATURES):] == SEMANTIC_FEATURES:
+        semantic = semantic_scorer(index.corpus, loader)
+    return Answerer(index=index, reranker=model, semantic=semantic)
 
 
 def _contains(quote: str, golds: Iterable[str]) -> bool:
@@ -72,9 +87,11 @@ def _contains(quote: str, golds: Iterable[str]) -> bool:
 
 
 def evaluate_squad(
-    articles: Sequence[SquadArticle], *, model: TreeModel, analyzer: Analyzer | None = None
+    articles: Sequence[SquadArticle], *, model: TreeModel, analyzer: Analyzer | None = None,
+    loader: EncoderLoader | None = None,
 ) -> dict[str, float]:
     analyzer = analyzer or Analyzer()
+    loader = loader or EncoderLoader()
     hits1 = hits3 = 0
     rr = 0.0
     declined = 0
@@ -82,7 +99,8 @@ def evaluate_squad(
     one_sentence = 0
     times: list[float] = []
     n = 0
-    engines = [squad_engine(article, analyzer=analyzer, model=model) for article in articles]
+    engines = [squad_engine(article, analyzer=analyzer, model=model, loader=loader)
+               for article in articles]
     for article, engine in zip(articles, engines, strict=True):
         answerer = engine.answerer
         for question, golds in article.questions:
@@ -165,13 +183,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--squad", type=Path, default=SQUAD)
     parser.add_argument("--model", type=Path, default=None, help="reranker JSON (default: shipped)")
     parser.add_argument("--show", action="store_true", help="print every article answer")
+    parser.add_argument("--semantic", action="store_true",
+                        help="the shipped model with the semantic feature (CITEBOT_SEMANTIC)")
     args = parser.parse_args(argv)
-    model = load_model(args.model)
+    model = load_model(args.model, semantic=args.semantic)
     results: dict[str, object] = {}
     if args.only in (None, "article"):
         engine = build_engine(None)
         engine = Engine(corpus=engine.corpus, index=engine.index,
-                        answerer=Answerer(index=engine.index, reranker=model))
+                        answerer=answerer_for(engine.index, model, EncoderLoader()))
         for path in args.article_questions:
             results[f"article:{path.name}"] = evaluate_article(
                 engine, read_jsonl(path), show=args.show

@@ -4,11 +4,13 @@
     python benchmarks/train_reranker.py --cv 6      # out-of-fold figures, folds by article
     python benchmarks/train_reranker.py --write     # train on all 24 articles, write model
     python benchmarks/train_reranker.py --cv 6 --seed 1 --params '{"num_leaves": 7}'
+    python benchmarks/train_reranker.py --semantic --cv 6 --write   # reranker-semantic.json
 
 Candidates and features come from ``Answerer.candidates`` (the code that answers at run
 time). A candidate is positive when its quote contains a gold answer. LightGBM's
 lambdarank learns the trees; they are exported to ``retrieval/data/reranker.json``
-(format ``citebot-trees-1``) and evaluated with :class:`retrieval.rerank.TreeModel`.
+(``--semantic``: with the sentence-vector feature, to ``reranker-semantic.json``;
+format ``citebot-trees-1``) and evaluated with :class:`retrieval.rerank.TreeModel`.
 Out-of-fold figures are measured through ``benchmarks/quality.py``'s SQuAD evaluation,
 so they are exactly what ``citebot ask`` would do on an unseen article.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,29 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
+from retrieval.encoder import SentenceEncoder  # noqa: E402
 from retrieval.features_compute import FEATURE_NAMES  # noqa: E402
 from retrieval.quotes import quote_span  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
+from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader  # noqa: E402
 
 MODEL_PATH = REPO / "retrieval" / "data" / "reranker.json"
+SEMANTIC_MODEL_PATH = REPO / "retrieval" / "data" / "reranker-semantic.json"
+
+
+class MemoEncoder:
+    """The sentence encoder with every text's vector kept: cross-validation asks for the
+    same sentences again in every fold."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self._encoder = encoder
+        self._known: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._known]
+        if new:
+            self._known.update(zip(new, self._encoder.encode(new), strict=True))
+        return np.array([self._known[t] for t in texts], dtype=np.float32).reshape(-1, 384)
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "num_leaves": 15,
@@ -49,21 +70,27 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 250
 
 
-def bootstrap_model() -> TreeModel:
+def feature_names(semantic: bool) -> tuple[str, ...]:
+    return FEATURE_NAMES + (SEMANTIC_FEATURES if semantic else ())
+
+
+def bootstrap_model(semantic: bool = False) -> TreeModel:
     """A one-split model (BM25 > 0) so that candidates can be produced before training."""
     return TreeModel(
-        feature_names=FEATURE_NAMES,
+        feature_names=feature_names(semantic),
         trees=[{"feature": [0, -1, -1], "threshold": [0.0, 0.0, 0.0], "left": [1, 0, 0],
                 "right": [2, 0, 0], "value": [0.0, 0.0, 1.0]}],
     )
 
 
 def article_rows(
-    article: SquadArticle, analyzer: Analyzer
+    article: SquadArticle, analyzer: Analyzer, loader: EncoderLoader | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``loader``: candidates get the semantic feature too."""
     from benchmarks.quality import squad_engine
 
-    engine = squad_engine(article, analyzer=analyzer, model=bootstrap_model())
+    model = bootstrap_model(semantic=loader is not None)
+    engine = squad_engine(article, analyzer=analyzer, model=model, loader=loader)
     corpus = engine.corpus
     rows = []
     for question, golds in article.questions:
@@ -81,6 +108,7 @@ def train(
     rows: list[tuple[np.ndarray, np.ndarray]],
     seed: int = 0,
     params: dict[str, Any] | None = None,
+    semantic: bool = False,
 ) -> dict[str, Any]:
     """``params`` override :data:`PARAMS` (``rounds`` overrides :data:`ROUNDS`)."""
     import lightgbm
@@ -93,7 +121,7 @@ def train(
     groups = [len(y) for _, y in usable]
     data = lightgbm.Dataset(features, labels, group=groups)
     booster = lightgbm.train(chosen, data, num_boost_round=rounds)
-    return export(booster.dump_model(), chosen, rounds)
+    return export(booster.dump_model(), chosen, rounds, feature_names(semantic))
 
 
 def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
@@ -124,9 +152,11 @@ def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
             "value": value}
 
 
-def export(dump: dict[str, Any], params: dict[str, Any], rounds: int) -> dict[str, Any]:
+def export(
+    dump: dict[str, Any], params: dict[str, Any], rounds: int, names: Sequence[str]
+) -> dict[str, Any]:
     trees = [flatten_tree(info["tree_structure"]) for info in dump["tree_info"]]
-    return {"format": MODEL_FORMAT, "features": list(FEATURE_NAMES), "trees": trees,
+    return {"format": MODEL_FORMAT, "features": list(names), "trees": trees,
             "trained_on": "SQuAD v1.1 dev tuning half (24 articles), lambdarank",
             "params": {**{k: v for k, v in params.items() if k not in ("verbose", "seed")},
                        "rounds": rounds}}
@@ -137,14 +167,19 @@ def main() -> int:
     parser.add_argument("--squad", type=Path, default=SQUAD)
     parser.add_argument("--cv", type=int, default=0, help="folds by article (0: no CV)")
     parser.add_argument("--write", action="store_true", help="write the shipped model")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="model path (default: the shipped one it replaces)")
+    parser.add_argument("--semantic", action="store_true",
+                        help="with the sentence-vector feature (reranker-semantic.json)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
     args = parser.parse_args()
     articles = load_squad(args.squad)
     analyzer = Analyzer()
-    rows = [article_rows(a, analyzer) for a in articles]
+    out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
+    loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load())) if args.semantic else None
+    rows = [article_rows(a, analyzer, loader) for a in articles]
     recall = np.mean([y.sum() > 0 for r in rows for _, y in r])
     print(f"candidate recall (a positive among candidates): {recall:.4f}", flush=True)
     if args.cv:
@@ -153,8 +188,9 @@ def main() -> int:
         for fold in range(args.cv):
             test = [i for i in range(len(articles)) if i % args.cv == fold]
             train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
-            model = model_from_json(train(train_rows, args.seed, args.params))
-            result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer)
+            model = model_from_json(train(train_rows, args.seed, args.params, args.semantic))
+            result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer,
+                                    loader=loader)
             n = int(result["questions"])
             n_total += n
             for key, value in result.items():
@@ -164,11 +200,12 @@ def main() -> int:
         print("out-of-fold: " + json.dumps(
             {k: round(v / n_total, 4) for k, v in totals.items() if k != "questions"}))
     if args.write:
-        model = train([r for article in rows for r in article], args.seed, args.params)
-        partial = args.out.with_suffix(".json.tmp")
-        partial.write_text(json.dumps(model, separators=(",", ":")), "utf-8")
-        partial.replace(args.out)
-        print(f"wrote {args.out} ({args.out.stat().st_size} bytes, {len(model['trees'])} trees)")
+        trained = train([r for article in rows for r in article], args.seed, args.params,
+                        args.semantic)
+        partial = out.with_suffix(".json.tmp")
+        partial.write_text(json.dumps(trained, separators=(",", ":")), "utf-8")
+        partial.replace(out)
+        print(f"wrote {out} ({out.stat().st_size} bytes, {len(trained['trees'])} trees)")
     return 0
 
 

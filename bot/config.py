@@ -65,6 +65,7 @@ ENV_KEYS: dict[str, str] = {
     "log_message_text": "CITEBOT_LOG_MESSAGE_TEXT",
     "cache_dir": "CITEBOT_CACHE_DIR",
     "max_document_mb": "CITEBOT_MAX_DOCUMENT_MB",
+    "semantic": "CITEBOT_SEMANTIC",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_app_token": "SLACK_APP_TOKEN",
@@ -95,6 +96,7 @@ class Settings:
     log_message_text: bool = False
     cache_dir: Path | None = None  # None: no index cache
     max_document_mb: float = 256.0  # 0: no limit
+    semantic: bool = False  # rerank with sentence vectors too (retrieval/semantic.py)
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_app_token: Secret | None = None
@@ -166,6 +168,7 @@ class Settings:
             max_document_mb=get(
                 "CITEBOT_MAX_DOCUMENT_MB", _float_in(0.0, 1e7), d.max_document_mb
             ),
+            semantic=get("CITEBOT_SEMANTIC", _bool, d.semantic),
             slack_bot_token=get("SLACK_BOT_TOKEN", _secret, None),
             slack_signing_secret=get("SLACK_SIGNING_SECRET", _secret, None),
             slack_app_token=get("SLACK_APP_TOKEN", _secret, None),

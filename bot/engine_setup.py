@@ -22,6 +22,7 @@ def engine_from_settings(
         paths,
         cache_dir=settings.cache_dir,
         max_document_bytes=settings.max_document_bytes,
+        semantic=settings.semantic,
         **options,  # type: ignore[arg-type]
     )
     # The engine lives as long as the process: keep its objects out of every later

@@ -29,6 +29,7 @@ from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.rerank import TreeModel, load_model
 from retrieval.sections import Coverage, SectionMap
+from retrieval.semantic import SEMANTIC_FEATURES, SemanticScorer
 from retrieval.window import WindowBuilder
 
 CANDIDATES = 50
@@ -153,14 +154,22 @@ class Answerer:
         candidates: int = CANDIDATES,
         use_headings: bool = True,
         token_windows: bool | None = None,
+        semantic: SemanticScorer | None = None,
     ) -> None:
         """``token_windows``: analyse windows as token ids with numpy features
         (:mod:`retrieval.window`; the same values), by default for corpora of more than
         :data:`DENSE_PASSAGES` passages: cheaper for long windows, while per-passage
-        analyses (kept and reused) are cheaper for a small corpus's short ones."""
+        analyses (kept and reused) are cheaper for a small corpus's short ones.
+
+        ``semantic``: adds the question-sentence cosine to the features; the reranker
+        must then be one trained with it (the shipped semantic model by default)."""
         self.index = index
-        self.reranker = reranker if reranker is not None else load_model()
-        if self.reranker.feature_names != FEATURE_NAMES:
+        self.semantic = semantic
+        self.feature_names = FEATURE_NAMES + (SEMANTIC_FEATURES if semantic else ())
+        if reranker is None:
+            reranker = load_model(semantic=semantic is not None)
+        self.reranker = reranker
+        if self.reranker.feature_names != self.feature_names:
             raise ValueError("the reranker model was trained on different features")
         self.n_candidates = candidates
         self._cache = PassageCache(
@@ -232,7 +241,8 @@ class Answerer:
                 ids = np.concatenate([ids, np.array(extra, dtype=np.int64)])
         if len(ids) == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return Candidates(profile, empty, np.zeros(0), np.zeros((0, len(FEATURE_NAMES))))
+            features = np.zeros((0, len(self.feature_names)))
+            return Candidates(profile, empty, np.zeros(0), features)
         keys = index.corpus.paragraph_keys
         if dense is not None:
             bounds = self._paragraph_bounds()
@@ -252,6 +262,9 @@ class Answerer:
             features = feature_matrix(profile, cands, window, window_scores, infos, keys,
                                       index.idf)
             stems_at = _stem_counts(infos)
+        if self.semantic is not None:
+            cosines = self.semantic.cosines(question, cands)
+            features = np.concatenate([features, cosines[:, None]], axis=1)
         heading = None
         if coverage is not None and len(coverage) and sections is not None:
             heading = heading_evidence(profile, cands, sections, stems_at, window,

@@ -45,17 +45,19 @@ def build_engine(
     max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
     progress: BuildProgress | None = None,
     force_rebuild: bool = False,
+    semantic: bool = False,
 ) -> Engine:
     """Load documents (the bundled ones by default) and index them, or load the cache.
 
     The index is cached under ``cache_dir`` (``None``: no cache) when the documents
     add up to at least ``min_cache_bytes``; smaller sets index faster than a load.
+    ``semantic``: rank with the sentence-vector feature too (:mod:`retrieval.semantic`).
     """
     files = find_document_files(paths or [bundled_documents_path()])
     root = cache_dir
     if root is None or sum(f.stat().st_size for f in files) < min_cache_bytes:
         return _engine(_build_index(files, progress, max_document_bytes=max_document_bytes),
-                       None, False)
+                       None, False, semantic)
     from retrieval.cache import IndexCache, fingerprint
 
     cache = IndexCache(root=root)
@@ -70,7 +72,7 @@ def build_engine(
                 from retrieval.snapshot import from_snapshot
 
                 index = from_snapshot(*loaded, analyzer=analyzer)
-                return _engine(index, cache.location(files), True)
+                return _engine(index, cache.location(files), True, semantic)
         except IndexCacheError as exc:
             log.warning("index cache at %s is unusable, rebuilding: %s",
                         cache.location(files), exc)
@@ -87,7 +89,7 @@ def build_engine(
     finally:
         if progress is not None:
             progress.close()
-    return _engine(index, where, False)
+    return _engine(index, where, False, semantic)
 
 
 def _build_index(
@@ -105,6 +107,15 @@ def _build_index(
     return BM25Index(corpus=corpus, analyzer=analyzer or Analyzer(), progress=progress)
 
 
-def _engine(index: BM25Index, where: Path | None, from_cache: bool) -> Engine:
-    return Engine(corpus=index.corpus, index=index, answerer=Answerer(index=index),
+def _engine(index: BM25Index, where: Path | None, from_cache: bool, semantic: bool) -> Engine:
+    scorer = None
+    if semantic:
+        from retrieval.semantic import MAX_SEMANTIC_PASSAGES, EncoderLoader, semantic_scorer
+
+        scorer = semantic_scorer(index.corpus, EncoderLoader())
+        if scorer is None:
+            log.warning("semantic ranking is off: it serves at most %s passages, these "
+                        "documents have %s", f"{MAX_SEMANTIC_PASSAGES:,}", f"{len(index):,}")
+    return Engine(corpus=index.corpus, index=index,
+                  answerer=Answerer(index=index, semantic=scorer),
                   cache_path=where, from_cache=from_cache)

@@ -55,3 +55,9 @@ def quote_span(corpus: Corpus, passage_id: int) -> tuple[int, int]:
     ):
         start = int(corpus.starts[previous])
     return start, end
+
+
+def quote_text(corpus: Corpus, passage_id: int) -> str:
+    """The words a citation of ``passage_id`` quotes (see :func:`quote_span`)."""
+    start, end = quote_span(corpus, passage_id)
+    return corpus.passage(passage_id).document.text[start:end]

@@ -19,6 +19,8 @@ import numpy as np
 
 MODEL_FORMAT = "citebot-trees-1"
 DEFAULT_MODEL = "data/reranker.json"
+# Trained with the semantic feature (retrieval/semantic.py) after the lexical ones.
+SEMANTIC_MODEL = "data/reranker-semantic.json"
 
 
 class TreeModel:
@@ -178,10 +180,12 @@ def model_from_json(data: dict[str, Any]) -> TreeModel:
     )
 
 
-def load_model(path: str | Path | None = None) -> TreeModel:
-    """The shipped model, or the one at ``path``."""
+def load_model(path: str | Path | None = None, *, semantic: bool = False) -> TreeModel:
+    """The shipped model (the one with the semantic feature if ``semantic``), or the one
+    at ``path``."""
     if path is None:
-        text = resources.files("retrieval").joinpath(DEFAULT_MODEL).read_text("utf-8")
+        packaged = SEMANTIC_MODEL if semantic else DEFAULT_MODEL
+        text = resources.files("retrieval").joinpath(packaged).read_text("utf-8")
     else:
         text = Path(path).read_text("utf-8")
     return model_from_json(json.loads(text))

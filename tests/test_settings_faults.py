@@ -181,6 +181,7 @@ MALFORMED = {
     "CITEBOT_LOG_LEVEL": "verbose",
     "CITEBOT_LOG_MESSAGE_TEXT": "perhaps",
     "CITEBOT_MAX_DOCUMENT_MB": "lots",
+    "CITEBOT_SEMANTIC": "sometimes",
     "SLACK_BOT_TOKEN": "xoxb-secret value-with-space",
     "SLACK_SIGNING_SECRET": "signing secret-with-space",
     "SLACK_APP_TOKEN": "xapp-secret\tvalue",

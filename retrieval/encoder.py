@@ -1,0 +1,185 @@
+"""Sentence vectors from all-MiniLM-L6-v2, computed with numpy.
+
+The reranker's one semantic feature is the cosine between a question's vector and a
+candidate sentence's (:mod:`retrieval.semantic`): it links paraphrases that share no
+word stem ("leaked" / "posted", "date" / "Feb. 19"). The model is the sentence-transformers
+MiniLM encoder (6 layers, 384 dimensions, mean pooling, unit length), shipped as
+``retrieval/data/minilm-l6-int8.npz``: its matrices quantised to int8 with one scale per
+row (cosines within 0.001 of the float32 model's), exported by
+``benchmarks/export_encoder.py``. The file is read with ``allow_pickle=False``, and no
+deep-learning framework or download is needed. Nothing here generates text: the
+vectors only rank sentences that are then quoted verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.wordpiece import WordPieceTokenizer
+
+WEIGHTS_FILE = "data/minilm-l6-int8.npz"
+VOCAB_FILE = "data/minilm-vocab.txt"
+DIMENSIONS = 384
+LAYERS = 6
+HEADS = 12
+MAX_TOKENS = 256  # what sentence-transformers uses for this model
+# A text is cut to this many characters before tokenising: 256 word pieces never need
+# more, and an enormous question costs nothing extra.
+MAX_CHARS = 4_000
+BATCH = 32
+_LAYER_NORM_EPS = 1e-12
+
+
+class SentenceEncoder:
+    """``encode(texts)`` -> unit vectors, one row per text (float32, 384 columns)."""
+
+    def __init__(self, weights: Mapping[str, np.ndarray], tokenizer: WordPieceTokenizer) -> None:
+        missing = [name for name in _required_names() if name not in weights]
+        if missing:
+            raise ValueError(f"encoder weights lack {missing[0]!r}")
+        if weights["embeddings.word_embeddings.weight"].shape[0] != tokenizer.vocab_size:
+            raise ValueError("encoder weights and vocabulary differ in size")
+        self._w = dict(weights)
+        self.tokenizer = tokenizer
+        self._word_rows = self._w.pop("embeddings.word_embeddings.weight")
+        self._word_scale = self._w.pop("embeddings.word_embeddings.weight.scale", None)
+
+    @classmethod
+    def load(cls, weights: Path | None = None, vocab: Path | None = None) -> SentenceEncoder:
+        """The shipped model (or the files given)."""
+        package = resources.files("retrieval")
+        with (
+            (package.joinpath(WEIGHTS_FILE) if weights is None else weights).open("rb") as wf,
+            np.load(wf, allow_pickle=False) as stored,
+        ):
+            arrays = {name: stored[name] for name in stored.files}
+        if vocab is None:
+            words = package.joinpath(VOCAB_FILE).read_text("utf-8").splitlines()
+        else:
+            words = vocab.read_text("utf-8").splitlines()
+        # The word table stays int8 (rows are scaled when looked up): dequantising its
+        # 30,522 rows would cost more than a whole question.
+        word = "embeddings.word_embeddings.weight"
+        table = {word: arrays.pop(word), word + ".scale": arrays.pop(word + ".scale")}
+        return cls({**dequantize(arrays), **table}, WordPieceTokenizer(words))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        ids = [self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS) for text in texts]
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            width = max(len(ids[i]) for i in rows)
+            tokens = np.zeros((len(rows), width), dtype=np.intp)
+            mask = np.zeros((len(rows), width), dtype=np.float32)
+            for r, i in enumerate(rows):
+                tokens[r, :len(ids[i])] = ids[i]
+                mask[r, :len(ids[i])] = 1.0
+            out[rows] = self._forward(tokens, mask)
+        return out
+
+    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self._w
+        batch, width = tokens.shape
+        words = self._word_rows[tokens].astype(np.float32)
+        if self._word_scale is not None:
+            words *= self._word_scale[tokens][..., None]
+        x = (words + w["embeddings.position_embeddings.weight"][:width]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        blocked = ((1.0 - mask) * -1e9)[:, None, None, :]
+        size = DIMENSIONS // HEADS
+        for layer in range(LAYERS):
+            p = f"encoder.layer.{layer}."
+
+            def linear(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
+                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+            def heads(h: np.ndarray) -> np.ndarray:
+                return h.reshape(batch, width, HEADS, size).transpose(0, 2, 1, 3)
+
+            q = heads(linear(x, "attention.self.query"))
+            k = heads(linear(x, "attention.self.key"))
+            v = heads(linear(x, "attention.self.value"))
+            attention = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + blocked
+            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
+            attention /= attention.sum(axis=-1, keepdims=True)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, width, DIMENSIONS)
+            x = _layer_norm(linear(context, "attention.output.dense") + x,
+                            w[p + "attention.output.LayerNorm.weight"],
+                            w[p + "attention.output.LayerNorm.bias"])
+            hidden = _gelu(linear(x, "intermediate.dense"))
+            x = _layer_norm(linear(hidden, "output.dense") + x,
+                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def dequantize(stored: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """int8 matrices times their per-row ``NAME.scale``; other arrays as float32."""
+    out: dict[str, np.ndarray] = {}
+    for name, array in stored.items():
+        if name.endswith(".scale"):
+            continue
+        if array.dtype == np.int8:
+            scale = stored.get(name + ".scale")
+            if scale is None or scale.shape != (array.shape[0],):
+                raise ValueError(f"encoder weights: {name!r} has no per-row scale")
+            matrix = array.astype(np.float32)
+            matrix *= scale.astype(np.float32)[:, None]
+            out[name] = matrix
+        else:
+            out[name] = np.asarray(array, dtype=np.float32)
+    return out
+
+
+def quantize(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every matrix but the 2-row token-type table as int8 with a per-row scale."""
+    out: dict[str, np.ndarray] = {}
+    for name, array in weights.items():
+        matrix = np.asarray(array, dtype=np.float32)
+        if matrix.ndim == 2 and matrix.shape[0] > 2:
+            scale = np.abs(matrix).max(axis=1) / 127.0
+            scale[scale == 0] = 1.0
+            out[name] = np.round(matrix / scale[:, None]).astype(np.int8)
+            out[name + ".scale"] = scale.astype(np.float32)
+        else:
+            out[name] = matrix
+    return out
+
+
+def _required_names() -> list[str]:
+    names = [f"embeddings.{n}" for n in ("word_embeddings.weight", "position_embeddings.weight",
+                                          "token_type_embeddings.weight", "LayerNorm.weight",
+                                          "LayerNorm.bias")]
+    for layer in range(LAYERS):
+        for part in ("attention.self.query", "attention.self.key", "attention.self.value",
+                     "attention.output.dense", "intermediate.dense", "output.dense"):
+            names += [f"encoder.layer.{layer}.{part}.weight", f"encoder.layer.{layer}.{part}.bias"]
+        for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
+            names += [f"encoder.layer.{layer}.{norm}.weight", f"encoder.layer.{layer}.{norm}.bias"]
+    return names
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + _LAYER_NORM_EPS) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x * Phi(x), with erf from Abramowitz & Stegun 7.1.26 (error
+    below 1.5e-7; numpy has no erf and scipy is not worth importing for it)."""
+    z = np.abs(x) / math.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+                                                       + t * (-1.453152027 + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return (0.5 * x * (1.0 + erf)).astype(np.float32)

@@ -1,0 +1,213 @@
+"""The opt-in semantic feature: the numpy MiniLM encoder, passage vectors, and answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from retrieval.answer import Answerer
+from retrieval.corpus import Corpus
+from retrieval.documents import document_from_paragraphs
+from retrieval.encoder import DIMENSIONS, SentenceEncoder, dequantize, quantize
+from retrieval.engine import Engine, build_engine
+from retrieval.errors import ConfigError
+from retrieval.features_compute import FEATURE_NAMES
+from retrieval.quotes import quote_text
+from retrieval.rerank import load_model
+from retrieval.semantic import (
+    SEMANTIC_FEATURES,
+    EncoderLoader,
+    SemanticScorer,
+    semantic_scorer,
+)
+
+ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "taurus-leak.txt"
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder.load()
+
+
+@pytest.fixture(scope="module")
+def semantic_engine() -> Engine:
+    return build_engine([ARTICLE], semantic=True)
+
+
+def _cosine(encoder: SentenceEncoder, a: str, b: str) -> float:
+    first, second = encoder.encode([a, b])
+    return float(first @ second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "reference"),
+    [
+        # Cosines from the float32 model run by sentence-transformers 6.2 (torch 2.13).
+        ("How much does it cost?", "What is the price?", 0.7707),
+        ("How much does it cost?", "The cat sat on the mat.", 0.0008),
+        ("Who leaked the audio?",
+         "Margarita Simonyan posted a 38-minute audio recording on Telegram.", 0.4791),
+        ("Who leaked the audio?", "Scholz refused to send the missiles.", 0.0788),
+    ],
+)
+def test_encoder_matches_the_reference_model(
+    encoder: SentenceEncoder, first: str, second: str, reference: float
+) -> None:
+    assert _cosine(encoder, first, second) == pytest.approx(reference, abs=0.005)
+
+
+def test_encoder_vector_matches_reference_values(encoder: SentenceEncoder) -> None:
+    vector = encoder.encode(["This is a test sentence."])[0]
+    reference = [0.0843, 0.058, 0.0045, 0.1058, 0.0071, -0.0178]
+    assert vector[:6] == pytest.approx(reference, abs=0.006)  # int8 weights: ~0.004 off
+
+
+def test_encoder_gives_unit_rows_in_input_order_whatever_the_batching(
+    encoder: SentenceEncoder,
+) -> None:
+    texts = [f"Sentence number {i} about {'missiles ' * (i % 7)}and bridges." for i in range(70)]
+    together = encoder.encode(texts)
+    assert together.shape == (70, DIMENSIONS) and together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    alone = np.vstack([encoder.encode([t]) for t in texts[:5]])
+    assert np.allclose(together[:5], alone, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "🚀🔥 ‼", "ｆｕｌｌ－ｗｉｄｔｈ", "مرحبا بالعالم", "a\x00b\u200bc", "x" * 100_000,
+     "word " * 50_000],
+)
+def test_encoder_handles_odd_and_enormous_text(encoder: SentenceEncoder, text: str) -> None:
+    vector = encoder.encode([text])
+    assert vector.shape == (1, DIMENSIONS) and np.isfinite(vector).all()
+    assert float(np.linalg.norm(vector)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_encode_nothing(encoder: SentenceEncoder) -> None:
+    assert encoder.encode([]).shape == (0, DIMENSIONS)
+
+
+def test_quantize_round_trip_is_close() -> None:
+    rng = np.random.default_rng(0)
+    weights = {"m": rng.normal(size=(5, 8)).astype(np.float32), "b": np.ones(8, np.float32),
+               "t": rng.normal(size=(2, 8)).astype(np.float32)}
+    stored = quantize(weights)
+    assert stored["m"].dtype == np.int8 and stored["m.scale"].shape == (5,)
+    assert stored["t"].dtype == np.float32  # the two-row token-type table stays exact
+    back = dequantize(stored)
+    assert set(back) == {"m", "b", "t"}
+    assert np.abs(back["m"] - weights["m"]).max() <= np.abs(weights["m"]).max() / 127
+
+
+def test_bad_weights_are_refused() -> None:
+    with pytest.raises(ValueError, match="per-row scale"):
+        dequantize({"m": np.zeros((3, 2), np.int8)})
+    with pytest.raises(ValueError, match="lack"):
+        SentenceEncoder({}, SentenceEncoder.load().tokenizer)
+
+
+class CountingEncoder:
+    """Vectors from word lengths; counts every text it is asked to encode."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row, len(text) % DIMENSIONS] = 1.0
+        return out
+
+
+def test_scorer_encodes_each_passage_once() -> None:
+    counting = CountingEncoder()
+    texts = ["aa", "bbb", "cccc", "dd"]
+    scorer = SemanticScorer(loader=EncoderLoader(lambda: counting), text_of=texts.__getitem__,
+                            size=len(texts))
+    first = scorer.cosines("zz", np.array([0, 1, 3, 0]))
+    assert first.tolist() == [1.0, 0.0, 1.0, 1.0]  # "zz" has the length of "aa" and "dd"
+    assert counting.texts == ["aa", "bbb", "dd", "zz"]
+    scorer.cosines("yyy", np.array([1, 2]))
+    assert counting.texts[4:] == ["cccc", "yyy"]  # only the new passage, then the question
+    assert scorer.encoded == 4
+
+
+def test_loader_loads_once() -> None:
+    calls: list[int] = []
+
+    def load() -> CountingEncoder:
+        calls.append(1)
+        return CountingEncoder()
+
+    loader = EncoderLoader(load)
+    assert loader.get() is loader.get() and calls == [1]
+
+
+def test_no_scorer_above_the_passage_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.semantic as semantic
+
+    corpus = Corpus([document_from_paragraphs(["One. Two. Three."], title="t")])
+    assert semantic_scorer(corpus, EncoderLoader(CountingEncoder)) is not None
+    monkeypatch.setattr(semantic, "MAX_SEMANTIC_PASSAGES", 2)
+    assert semantic_scorer(corpus, EncoderLoader(CountingEncoder)) is None
+    with pytest.raises(ValueError, match="at most"):
+        SemanticScorer(loader=EncoderLoader(CountingEncoder), text_of=str, size=3)
+
+
+def test_semantic_answers_quote_the_article(semantic_engine: Engine) -> None:
+    answerer = semantic_engine.answerer
+    assert answerer.semantic is not None
+    assert answerer.feature_names == FEATURE_NAMES + SEMANTIC_FEATURES
+    corpus = semantic_engine.corpus
+    text = ARTICLE.read_text("utf-8")
+    found = answerer.candidates("Who leaked the audio?")
+    assert found.features.shape == (len(found.ids), len(FEATURE_NAMES) + 1)
+    cosines = found.features[:, -1]
+    assert ((cosines > -1.0) & (cosines < 1.0)).all()
+    answer = answerer.answer("Who posted the recording?")
+    assert answer.answered and "Simonyan" in answer.citations[0].quote
+    for citation in answer.citations:
+        assert citation.quote == quote_text(corpus, citation.passage_id)
+        assert " ".join(citation.quote.split())[:40] in " ".join(text.split())
+
+
+def test_semantic_still_declines_what_the_article_does_not_say(semantic_engine: Engine) -> None:
+    for question in ("What is the population of Canada?", "Tell me a joke about cats"):
+        answer = semantic_engine.answerer.answer(question)
+        assert not answer.answered
+
+
+def test_model_and_features_must_agree(semantic_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="different features"):
+        Answerer(index=semantic_engine.index, reranker=load_model(),
+                 semantic=semantic_engine.answerer.semantic)
+    with pytest.raises(ValueError, match="different features"):
+        Answerer(index=semantic_engine.index, reranker=load_model(semantic=True))
+
+
+def test_setting_parses_and_names_its_key() -> None:
+    assert Settings.from_env({}).semantic is False
+    assert Settings.from_env({"CITEBOT_SEMANTIC": "on"}).semantic is True
+    with pytest.raises(ConfigError, match="CITEBOT_SEMANTIC"):
+        Settings.from_env({"CITEBOT_SEMANTIC": "maybe"})
+
+
+def test_cli_ask_with_semantic_setting() -> None:
+    env = {**os.environ, "CITEBOT_SEMANTIC": "on"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "Who posted the recording?"],
+        capture_output=True, text=True, timeout=60, check=False, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["answered"] is True and "Simonyan" in data["citations"][0]["quote"]
