@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
-from retrieval.encoder import SentenceEncoder  # noqa: E402
+from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
 from retrieval.features_compute import FEATURE_NAMES  # noqa: E402
 from retrieval.quotes import quote_span  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
@@ -53,7 +53,7 @@ class MemoEncoder:
         new = [t for t in dict.fromkeys(texts) if t not in self._known]
         if new:
             self._known.update(zip(new, self._encoder.encode(new), strict=True))
-        return np.array([self._known[t] for t in texts], dtype=np.float32).reshape(-1, 384)
+        return np.array([self._known[t] for t in texts], dtype=np.float32).reshape(-1, DIMENSIONS)
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "num_leaves": 15,

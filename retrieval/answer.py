@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,8 +30,11 @@ from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.rerank import TreeModel, load_model
 from retrieval.sections import Coverage, SectionMap
-from retrieval.semantic import SEMANTIC_FEATURES, SemanticScorer
+from retrieval.semantic import SEMANTIC_FEATURES
 from retrieval.window import WindowBuilder
+
+if TYPE_CHECKING:
+    from retrieval.semantic import SemanticScorer
 
 CANDIDATES = 50
 # A further citation is shown only when the model finds it at least this likely

@@ -17,7 +17,6 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.corpus import Corpus
-from retrieval.encoder import DIMENSIONS, SentenceEncoder
 from retrieval.quotes import quote_text
 
 SEMANTIC_FEATURES = ("semantic_cosine",)
@@ -30,9 +29,11 @@ class Encoder(Protocol):
 
 
 class EncoderLoader:
-    """Loads the encoder on first use, once, for every scorer that shares this loader."""
+    """Loads the encoder on first use, once, for every scorer that shares this loader
+    (by default the shipped MiniLM, imported only then: the default, lexical ranking
+    never pays for it)."""
 
-    def __init__(self, load: Callable[[], Encoder] = SentenceEncoder.load) -> None:
+    def __init__(self, load: Callable[[], Encoder] | None = None) -> None:
         self._load = load
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
@@ -40,6 +41,10 @@ class EncoderLoader:
     def get(self) -> Encoder:
         with self._lock:
             if self._encoder is None:
+                if self._load is None:
+                    from retrieval.encoder import SentenceEncoder
+
+                    self._load = SentenceEncoder.load
                 self._encoder = self._load()
             return self._encoder
 
@@ -52,6 +57,8 @@ class SemanticScorer:
             raise ValueError(
                 f"semantic ranking serves at most {MAX_SEMANTIC_PASSAGES:,} passages, not {size:,}"
             )
+        from retrieval.encoder import DIMENSIONS
+
         self._loader = loader
         self._text_of = text_of
         self._vectors = np.zeros((size, DIMENSIONS), dtype=np.float32)
