@@ -31,11 +31,11 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
+from retrieval.answer import feature_names as ranking_features  # noqa: E402
 from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
-from retrieval.features_compute import FEATURE_NAMES  # noqa: E402
 from retrieval.quotes import quote_span  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
-from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader  # noqa: E402
+from retrieval.semantic import EncoderLoader  # noqa: E402
 
 MODEL_PATH = REPO / "retrieval" / "data" / "reranker.json"
 SEMANTIC_MODEL_PATH = REPO / "retrieval" / "data" / "reranker-semantic.json"
@@ -71,7 +71,7 @@ ROUNDS = 250
 
 
 def feature_names(semantic: bool) -> tuple[str, ...]:
-    return FEATURE_NAMES + (SEMANTIC_FEATURES if semantic else ())
+    return ranking_features(semantic=semantic)
 
 
 def bootstrap_model(semantic: bool = False) -> TreeModel:

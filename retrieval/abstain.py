@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -31,6 +31,10 @@ _MEMO_LIMIT = 100_000
 # With words missing and only general words found ("match" in "Who won the football
 # match?"), the found words must carry most of the question's weight.
 GENERAL_ONLY_THRESHOLD = 0.6
+# A question word the documents lack counts as partly found when the answer's paragraph
+# holds a word of close meaning, by this cosine at least (retrieval.related): "talk" in
+# a paragraph that says "conversation" (0.76).
+RELATED_MIN_COSINE = 0.7
 # Questions whose answer is a value: a missing word there usually names the value asked
 # for ("How much does it *cost*?"), so it weighs as much as a missing name.
 _VALUE_TYPES = frozenset({QuestionType.QUANTITY, QuestionType.MEASURE, QuestionType.WHEN})
@@ -62,16 +66,20 @@ class Abstainer:
         heading_of: Callable[[int], Collection[str] | None] | None = None,
         in_headings: Callable[[str], bool] | None = None,
         stems_of: Callable[[int], Collection[str]] | None = None,
+        related: Callable[[str], Sequence[tuple[str, float]]] | None = None,
     ) -> None:
         """``heading_of`` gives a passage's section heading, which counts as context;
         ``in_headings`` tells whether a stem occurs in some heading (words only headings
         hold are known, and weigh as much as the rarest word); ``stems_of`` a passage's
-        distinct stems (by default the keys of ``cache``'s ``stem_counts``)."""
+        distinct stems (by default the keys of ``cache``'s ``stem_counts``); ``related``
+        a folded word's related stems with cosines (:class:`retrieval.related.RelatedWords`).
+        """
         self.index = index
         self._cache = cache
         self._stems_of = stems_of
         self._heading_of = heading_of
         self._in_headings = in_headings
+        self._related = related
         self._unseen: float | None = None
         self._words: dict[str, list[str]] = {}  # surface token -> its folded words
 
@@ -120,19 +128,33 @@ class Abstainer:
             return Verdict(False, missing, "The documents do not mention these words.")
         unseen = self.unseen_weight()
         general = general_stems()
-        supported = self._supported(present, top_ids[0])
+        # Missing general words (not names) and their related stems that the documents hold.
+        near: dict[str, dict[str, float]] = {}
+        if self._related is not None:
+            for w in seen:
+                if stems[w] not in vocab and not seen[w][1]:
+                    near[w] = {s: c for s, c in self._related(w)
+                               if c >= RELATED_MIN_COSINE and s in index.vocabulary}
+        wanted = present.union(*near.values())
+        found = self._supported(wanted, top_ids[0])
+        supported = present & found
         # Several question words found together are specific evidence even when each
         # word alone is general vocabulary ("air force ... took part").
         specific = any(t not in general for t in supported) or len(supported) >= PHRASE_WORDS
         value = profile.qtype in _VALUE_TYPES
-        lacking = sum(
-            unseen * _missing_weight(seen[w][1], stems[w] in general and specific, value)
-            for w in seen if stems[w] not in vocab
-        )
+        lacking = 0.0
+        partly = 0.0  # the part of missing words' weight met by related words
+        for w in seen:
+            if stems[w] in vocab:
+                continue
+            weight_w = unseen * _missing_weight(seen[w][1], stems[w] in general and specific, value)
+            cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
+            lacking += weight_w
+            partly += weight_w * cosine
         weight = {t: index.idf(t) if t in index.vocabulary else unseen for t in present}
         # fsum: exactly rounded, so the verdict cannot depend on set iteration order.
         total = math.fsum(weight.values()) + lacking
-        support = math.fsum(weight[t] for t in supported) / total if total > 0 else 0.0
+        support = (math.fsum(weight[t] for t in supported) + partly) / total if total > 0 else 0.0
         specific = specific or not missing
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)

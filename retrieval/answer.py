@@ -28,6 +28,7 @@ from retrieval.features import (
 from retrieval.features_compute import FEATURE_NAMES, feature_matrix
 from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
+from retrieval.related import RELATED_FEATURES, Expansion, RelatedWords, expand
 from retrieval.rerank import TreeModel, load_model
 from retrieval.sections import Coverage, SectionMap
 from retrieval.semantic import SEMANTIC_FEATURES
@@ -48,6 +49,11 @@ HEADING_WEIGHT = 4.0
 # impact index's top-k search plus a lookup of the window's scores; the values are the
 # same (the same additions in the same order).
 DENSE_PASSAGES = 4096
+
+
+def feature_names(*, semantic: bool = False) -> tuple[str, ...]:
+    """The reranker's input columns, in order."""
+    return FEATURE_NAMES + RELATED_FEATURES + (SEMANTIC_FEATURES if semantic else ())
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,13 @@ def _stem_counts(infos: list[PassageInfo]) -> Callable[[int], Collection[str]]:
     return lambda i: infos[i].stem_counts
 
 
+def _add(ids: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``ids`` followed by those of ``more`` that it lacks."""
+    have = set(ids.tolist())
+    extra = [i for i in more.tolist() if i not in have]
+    return np.concatenate([ids, np.array(extra, dtype=np.int64)]) if extra else ids
+
+
 def _best_ids(scores: np.ndarray, k: int) -> np.ndarray:
     """Ids of the ``k`` best positive scores, best first, lower id first on ties
     (the order of :meth:`BM25Index.top`)."""
@@ -159,6 +172,7 @@ class Answerer:
         use_headings: bool = True,
         token_windows: bool | None = None,
         semantic: SemanticScorer | None = None,
+        related: RelatedWords | None = None,
     ) -> None:
         """``token_windows``: analyse windows as token ids with numpy features
         (:mod:`retrieval.window`; the same values), by default for corpora of more than
@@ -166,10 +180,14 @@ class Answerer:
         analyses (kept and reused) are cheaper for a small corpus's short ones.
 
         ``semantic``: adds the question-sentence cosine to the features; the reranker
-        must then be one trained with it (the shipped semantic model by default)."""
+        must then be one trained with it (the shipped semantic model by default).
+
+        ``related``: the related-words table (the shipped one, read on first use, by
+        default; pass one to share it between answerers)."""
         self.index = index
         self.semantic = semantic
-        self.feature_names = FEATURE_NAMES + (SEMANTIC_FEATURES if semantic else ())
+        self.related = related if related is not None else RelatedWords()
+        self.feature_names = feature_names(semantic=semantic is not None)
         if reranker is None:
             reranker = load_model(semantic=semantic is not None)
         self.reranker = reranker
@@ -193,6 +211,7 @@ class Answerer:
             heading_of=self.heading_of if use_headings else None,
             in_headings=self.in_headings if use_headings else None,
             stems_of=self._windows.stems if self._windows is not None else None,
+            related=self.related.related,
         )
         self._sections: SectionMap | None = None
         self._bounds: ParagraphBounds | None = None  # small corpora only
@@ -227,6 +246,7 @@ class Answerer:
         index = self.index
         profile = question_profile(question, index.analyzer, index.idf, context=context)
         terms = list(profile.terms)
+        expansion = expand(profile, self.related, index.analyzer.stem, index.vocabulary)
         dense: np.ndarray | None = None
         if len(index) <= DENSE_PASSAGES:
             # A small corpus: one dense pass gives the top and every window score.
@@ -240,9 +260,7 @@ class Answerer:
             coverage = sections.coverage(terms, profile.weights)
             named = sections.candidates(coverage)
             if len(named):
-                have = set(ids.tolist())
-                extra = [i for i in named.tolist() if i not in have]
-                ids = np.concatenate([ids, np.array(extra, dtype=np.int64)])
+                ids = _add(ids, named)
         if len(ids) == 0:
             empty = np.zeros(0, dtype=np.int64)
             features = np.zeros((0, len(self.feature_names)))
@@ -266,6 +284,8 @@ class Answerer:
             features = feature_matrix(profile, cands, window, window_scores, infos, keys,
                                       index.idf)
             stems_at = _stem_counts(infos)
+        related = self._related_features(profile, expansion, cands, window, stems_at)
+        features = np.concatenate([features, related], axis=1)
         if self.semantic is not None:
             cosines = self.semantic.cosines(question, cands)
             features = np.concatenate([features, cosines[:, None]], axis=1)
@@ -274,6 +294,26 @@ class Answerer:
             heading = heading_evidence(profile, cands, sections, stems_at, window,
                                        coverage.sections)
         return Candidates(profile, cands, features[:, 0], features, heading)
+
+    def _related_features(
+        self,
+        profile: QuestionProfile,
+        expansion: Expansion,
+        cands: np.ndarray,
+        window: np.ndarray,
+        stems_at: Callable[[int], Collection[str]],
+    ) -> np.ndarray:
+        """:meth:`Expansion.features` of the candidates (the window holds each one's
+        previous sentence when its paragraph has one)."""
+        window_list = window.tolist()
+        keys = self.index.corpus.paragraph_keys[window].tolist()
+        stems: list[Collection[str]] = []
+        previous: list[Collection[str] | None] = []
+        for c, at in zip(cands.tolist(), np.searchsorted(window, cands).tolist(), strict=True):
+            stems.append(stems_at(at))
+            same = at > 0 and window_list[at - 1] == c - 1 and keys[at - 1] == keys[at]
+            previous.append(stems_at(at - 1) if same else None)
+        return expansion.features(profile, stems, previous)
 
     def rank(self, question: str, *, context: str | None = None) -> Ranking:
         found = self.candidates(question, context=context)

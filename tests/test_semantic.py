@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from retrieval.answer import Answerer
+from retrieval.answer import Answerer, feature_names
 from retrieval.corpus import Corpus
 from retrieval.documents import document_from_paragraphs
 from retrieval.encoder import DIMENSIONS, SentenceEncoder, dequantize, quantize
 from retrieval.engine import Engine, build_engine
 from retrieval.errors import ConfigError
-from retrieval.features_compute import FEATURE_NAMES
 from retrieval.quotes import quote_text
 from retrieval.rerank import load_model
 from retrieval.semantic import (
@@ -167,11 +166,12 @@ def test_no_scorer_above_the_passage_limit(monkeypatch: pytest.MonkeyPatch) -> N
 def test_semantic_answers_quote_the_article(semantic_engine: Engine) -> None:
     answerer = semantic_engine.answerer
     assert answerer.semantic is not None
-    assert answerer.feature_names == FEATURE_NAMES + SEMANTIC_FEATURES
+    assert answerer.feature_names == feature_names() + SEMANTIC_FEATURES
+    assert answerer.feature_names == feature_names(semantic=True)
     corpus = semantic_engine.corpus
     text = ARTICLE.read_text("utf-8")
     found = answerer.candidates("Who leaked the audio?")
-    assert found.features.shape == (len(found.ids), len(FEATURE_NAMES) + 1)
+    assert found.features.shape == (len(found.ids), len(feature_names()) + 1)
     cosines = found.features[:, -1]
     assert ((cosines > -1.0) & (cosines < 1.0)).all()
     answer = answerer.answer("Who posted the recording?")

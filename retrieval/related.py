@@ -1,0 +1,149 @@
+"""Words of close meaning: a question word the documents lack may match a related one.
+
+The shipped table (``data/related-words.txt``, built by
+``benchmarks/build_related_words.py`` from the sentence encoder's vectors of single
+words) maps a general English word to the stems of its nearest words with their cosines:
+"sacked" -> dismiss 0.64, fire 0.62. It yields reranking features (how much of the
+question's weight a candidate sentence covers through related words) and lets the
+abstainer count a missing word as partly found. Similar is not the same ("france" ->
+germany), so the reranker, trained on SQuAD, decides how much it counts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from retrieval.features import QuestionProfile
+
+RELATED_FILE = "data/related-words.txt"
+RELATED_FEATURES: tuple[str, ...] = (
+    "related_cov", "related_total_cov", "related_total_cov_with_prev",
+)
+_NONE: tuple[tuple[str, float], ...] = ()
+
+
+def parse_table(text: str) -> dict[str, str]:
+    """word -> its unparsed entry ("stem:cosine stem:cosine ...")."""
+    lines = (line.partition("\t") for line in text.splitlines()
+             if line and not line.startswith("#"))
+    return {word: rest for word, tab, rest in lines if tab}
+
+
+@cache
+def shipped_table() -> Mapping[str, str]:
+    """The shipped table, read once per process (never modified)."""
+    return parse_table(resources.files("retrieval").joinpath(RELATED_FILE).read_text("utf-8"))
+
+
+class RelatedWords:
+    """``related(word)`` -> the related stems of a folded word with their cosines, best
+    first. The table is read on first use; each word's entry is parsed when first asked
+    for (the table has ~20,000 words, a question asks for a few)."""
+
+    def __init__(self, read: Callable[[], Mapping[str, str]] = shipped_table) -> None:
+        self._read = read
+        self._raw: Mapping[str, str] | None = None
+        self._parsed: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._lock = threading.Lock()
+
+    def _table(self) -> Mapping[str, str]:
+        if self._raw is None:
+            with self._lock:
+                if self._raw is None:
+                    self._raw = self._read()
+        return self._raw
+
+    def related(self, word: str) -> tuple[tuple[str, float], ...]:
+        found = self._parsed.get(word)
+        if found is not None:
+            return found
+        raw = self._table().get(word)
+        if raw is None:
+            return _NONE
+        pairs = []
+        for item in raw.split():
+            stem, _, cosine = item.rpartition(":")
+            pairs.append((stem, float(cosine)))
+        found = tuple(pairs)
+        self._parsed[word] = found  # bounded by the table's size
+        return found
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Per question term (``profile.terms`` order), its related stems that the documents
+    hold, with their cosines."""
+
+    related: tuple[dict[str, float], ...]
+
+    def features(
+        self,
+        profile: QuestionProfile,
+        stems: Sequence[Collection[str]],
+        previous: Sequence[Collection[str] | None],
+    ) -> np.ndarray:
+        """Rows of :data:`RELATED_FEATURES` for sentences with these distinct ``stems``
+        (``previous``: those of the sentence before each in its paragraph, None when
+        none): the share of the question's weight met only through a related word
+        (weighted by its cosine), that plus the share met by the question's own terms,
+        and the latter over the sentence with the one before it.
+
+        Plain loops: a question has a few terms with a few related stems each, and the
+        candidates are tens, fewer operations than numpy would dispatch."""
+        total = float(profile.weights.sum()) or 1.0
+        pairs = [
+            (term, weight / total, tuple(near.items()))
+            for term, weight, near in zip(
+                profile.terms, profile.weights.tolist(), self.related, strict=True
+            )
+        ]
+        rows = []
+        for have, before in zip(stems, previous, strict=True):
+            own = soft = own_prev = soft_prev = 0.0
+            for term, weight, near in pairs:
+                if term in have:
+                    own += weight
+                    own_prev += weight
+                    continue
+                best = best_prev = 0.0
+                for other, cosine in near:
+                    if other in have:
+                        best = max(best, cosine)
+                    elif before is not None and other in before:
+                        best_prev = max(best_prev, cosine)
+                soft += weight * best
+                if before is not None and term in before:
+                    own_prev += weight
+                else:
+                    soft_prev += weight * max(best, best_prev)
+            rows.append((soft, own + soft, own_prev + soft_prev))
+        return np.array(rows, dtype=float).reshape(len(rows), len(RELATED_FEATURES))
+
+
+def expand(
+    profile: QuestionProfile,
+    related: RelatedWords,
+    stem: Callable[[str], str],
+    vocabulary: Collection[str],
+) -> Expansion:
+    """The related stems of each question term that ``vocabulary`` holds (and that are
+    not question terms themselves); a term's words' entries are merged (best cosine)."""
+    terms = profile.terms
+    own = frozenset(terms)
+    by_term: dict[str, dict[str, float]] = {t: {} for t in terms}
+    for word in profile.words:
+        near = by_term.get(stem(word))
+        if near is None:
+            continue
+        for other, cosine in related.related(word):
+            if other in vocabulary and other not in own and cosine > near.get(other, 0.0):
+                near[other] = cosine
+    return Expansion(tuple(
+        dict(sorted(by_term[t].items(), key=lambda item: -item[1])) for t in terms
+    ))

@@ -1,0 +1,141 @@
+"""Related words: the shipped table, the reranking features and the decline rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.analysis import Analyzer
+from retrieval.answer import Answerer, feature_names
+from retrieval.corpus import Corpus
+from retrieval.documents import document_from_paragraphs
+from retrieval.engine import Engine
+from retrieval.features import question_profile
+from retrieval.index import BM25Index
+from retrieval.related import (
+    RELATED_FEATURES,
+    RelatedWords,
+    expand,
+    parse_table,
+    shipped_table,
+)
+
+TABLE = """# comment line
+talk\tconvers:0.76 speak:0.72
+sacked\tdismiss:0.64 fire:0.62
+broken
+"""
+
+
+def small_table() -> RelatedWords:
+    return RelatedWords(read=lambda: parse_table(TABLE))
+
+
+def test_parse_table_skips_comments_and_lines_without_an_entry() -> None:
+    assert parse_table(TABLE) == {"talk": "convers:0.76 speak:0.72",
+                                  "sacked": "dismiss:0.64 fire:0.62"}
+
+
+def test_related_gives_stems_with_cosines_best_first() -> None:
+    table = small_table()
+    assert table.related("talk") == (("convers", 0.76), ("speak", 0.72))
+    assert table.related("talk") is table.related("talk")  # parsed once
+    assert table.related("unknown") == ()
+
+
+def test_the_shipped_table_relates_general_words_of_close_meaning() -> None:
+    table = RelatedWords()
+    assert "convers" in dict(table.related("talk"))
+    assert {"fire", "dismiss"} <= set(dict(table.related("sacked")))
+    for word, entry in list(shipped_table().items())[:500]:
+        pairs = RelatedWords().related(word)
+        assert pairs and entry
+        cosines = [c for _, c in pairs]
+        assert cosines == sorted(cosines, reverse=True)
+        assert all(0.0 < c <= 1.0 for c in cosines)
+
+
+def _profile(question: str, docs: list[str]):  # type: ignore[no-untyped-def]
+    analyzer = Analyzer()
+    corpus = Corpus([document_from_paragraphs(docs, title="Doc")])
+    index = BM25Index(corpus=corpus, analyzer=analyzer)
+    return question_profile(question, analyzer, index.idf), index
+
+
+def _reference(profile, expansion, parts):  # type: ignore[no-untyped-def]
+    """The features' definition, term by term."""
+    weights = profile.weights / profile.weights.sum()
+    own = soft = 0.0
+    for term, weight, near in zip(profile.terms, weights, expansion.related, strict=True):
+        if any(term in p for p in parts):
+            own += weight
+        else:
+            soft += weight * max((c for s, c in near.items() if any(s in p for p in parts)),
+                                 default=0.0)
+    return own, soft
+
+
+def test_expansion_keeps_related_stems_the_documents_hold() -> None:
+    profile, index = _profile("When did the officers talk?",
+                              ["The conversation took place on Monday.", "Officers spoke."])
+    expansion = expand(profile, small_table(), index.analyzer.stem, index.vocabulary)
+    by_term = dict(zip(profile.terms, expansion.related, strict=True))
+    assert by_term["talk"] == {"convers": 0.76}  # "speak" is not in the documents
+    assert by_term["offic"] == {}
+
+
+def test_features_match_their_definition() -> None:
+    profile, index = _profile("Will the officers be sacked after the talk?",
+                              ["The conversation was leaked.", "No one would be fired.",
+                               "Officers spoke to reporters."])
+    expansion = expand(profile, small_table(), index.analyzer.stem, index.vocabulary)
+    stems = [{"convers", "leak"}, {"fire"}, {"offic", "spoke"}, set()]
+    previous = [set(), {"convers", "leak"}, {"fire"}, {"offic"}]
+    got = expansion.features(profile, stems, [p or None for p in previous])
+    assert got.shape == (4, len(RELATED_FEATURES))
+    for row, have, before in zip(got, stems, previous, strict=True):
+        own, soft = _reference(profile, expansion, (have,))
+        assert row[0] == pytest.approx(soft)
+        assert row[1] == pytest.approx(own + soft)
+        assert row[2] == pytest.approx(sum(_reference(profile, expansion, (have, before))))
+    assert got[1, 0] == pytest.approx(0.62 * profile.weights[list(profile.terms).index("sack")]
+                                      / profile.weights.sum())
+    assert got[3].tolist() != [0.0, 0.0, 0.0]  # the sentence before holds "offic"
+
+
+def test_features_of_no_candidates_or_no_terms() -> None:
+    profile, index = _profile("the of", ["Some text here."])
+    expansion = expand(profile, small_table(), index.analyzer.stem, index.vocabulary)
+    assert expansion.features(profile, [set()], [None]).tolist() == [[0.0] * 3]
+    assert expansion.features(profile, [], []).shape == (0, 3)
+
+
+def test_answerer_appends_the_related_columns(engine: Engine) -> None:
+    answerer = engine.answerer
+    assert answerer.feature_names == feature_names()
+    found = answerer.candidates("On what day did the officers talk?")
+    assert found.features.shape == (len(found.ids), len(feature_names()))
+    column = feature_names().index("related_cov")
+    assert np.all(found.features[:, column] >= 0.0) and found.features[:, column].max() > 0.0
+
+
+def test_a_missing_word_met_by_a_related_one_is_not_a_decline(engine: Engine) -> None:
+    # "talk" is absent; the article says "conversation" next to "officers".
+    answer = engine.answerer.answer("On what day did the officers talk?")
+    assert answer.answered, answer
+    assert answer.missing_terms == ("talk",)  # still reported as absent word for word
+    assert answer.extra["support"] < 1.0  # partly met
+
+
+def test_without_the_table_the_missing_word_declines(engine: Engine) -> None:
+    plain = Answerer(index=engine.index, related=RelatedWords(read=dict))
+    assert not plain.answer("On what day did the officers talk?").answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the population of Canada?", "Tell me a joke about cats",
+     "Who won the football match?", "What is the capital of Australia?"],
+)
+def test_unrelated_questions_still_decline(engine: Engine, question: str) -> None:
+    assert not engine.answerer.answer(question).answered
