@@ -51,6 +51,9 @@ HEADING_WEIGHT = 4.0
 DENSE_PASSAGES = 4096
 
 
+_COV, _COV_WITH_PREV = FEATURE_NAMES.index("cov"), FEATURE_NAMES.index("cov_with_prev")
+
+
 def feature_names(*, semantic: bool = False) -> tuple[str, ...]:
     """The reranker's input columns, in order."""
     return FEATURE_NAMES + RELATED_FEATURES + (SEMANTIC_FEATURES if semantic else ())
@@ -284,7 +287,12 @@ class Answerer:
             features = feature_matrix(profile, cands, window, window_scores, infos, keys,
                                       index.idf)
             stems_at = _stem_counts(infos)
-        related = self._related_features(profile, expansion, cands, window, stems_at)
+        related_at = stems_at
+        if self._windows is not None:
+            # Only the question's terms and their related stems are looked for.
+            related_at = win.holding([*profile.terms, *expansion.stems()]).__getitem__
+        related = self._related_features(profile, expansion, cands, window, related_at,
+                                         features)
         features = np.concatenate([features, related], axis=1)
         if self.semantic is not None:
             cosines = self.semantic.cosines(question, cands)
@@ -302,9 +310,11 @@ class Answerer:
         cands: np.ndarray,
         window: np.ndarray,
         stems_at: Callable[[int], Collection[str]],
+        features: np.ndarray,
     ) -> np.ndarray:
-        """:meth:`Expansion.features` of the candidates (the window holds each one's
-        previous sentence when its paragraph has one)."""
+        """The :data:`RELATED_FEATURES` columns of the candidates (the window holds each
+        one's previous sentence when its paragraph has one), from their soft coverage
+        and their ``features``' own coverage."""
         window_list = window.tolist()
         keys = self.index.corpus.paragraph_keys[window].tolist()
         stems: list[Collection[str]] = []
@@ -313,7 +323,9 @@ class Answerer:
             stems.append(stems_at(at))
             same = at > 0 and window_list[at - 1] == c - 1 and keys[at - 1] == keys[at]
             previous.append(stems_at(at - 1) if same else None)
-        return expansion.features(profile, stems, previous)
+        soft = expansion.soft_coverage(profile, stems, previous)
+        own = features[:, [_COV, _COV_WITH_PREV]]
+        return np.column_stack([soft[:, 0], own[:, 0] + soft[:, 0], own[:, 1] + soft[:, 1]])
 
     def rank(self, question: str, *, context: str | None = None) -> Ranking:
         found = self.candidates(question, context=context)

@@ -22,6 +22,9 @@ import numpy as np
 from retrieval.features import QuestionProfile
 
 RELATED_FILE = "data/related-words.txt"
+# The share met through related words only, then that plus the share the question's own
+# terms meet (the ``cov`` and ``cov_with_prev`` features), for the sentence and for it
+# with the one before it.
 RELATED_FEATURES: tuple[str, ...] = (
     "related_cov", "related_total_cov", "related_total_cov_with_prev",
 )
@@ -82,48 +85,63 @@ class Expansion:
 
     related: tuple[dict[str, float], ...]
 
-    def features(
+    def stems(self) -> list[str]:
+        """Every related stem of every term, once."""
+        return list(dict.fromkeys(s for near in self.related for s in near))
+
+    def soft_coverage(
         self,
         profile: QuestionProfile,
         stems: Sequence[Collection[str]],
         previous: Sequence[Collection[str] | None],
     ) -> np.ndarray:
-        """Rows of :data:`RELATED_FEATURES` for sentences with these distinct ``stems``
-        (``previous``: those of the sentence before each in its paragraph, None when
-        none): the share of the question's weight met only through a related word
-        (weighted by its cosine), that plus the share met by the question's own terms,
-        and the latter over the sentence with the one before it.
+        """For sentences with these distinct ``stems`` (``previous``: those of the
+        sentence before each in its paragraph, None when none), the share of the
+        question's weight met only through related words (each term by its best related
+        stem's cosine): in the sentence, and in it with the one before it (two columns).
 
-        Plain loops: a question has a few terms with a few related stems each, and the
-        candidates are tens, fewer operations than numpy would dispatch."""
+        Plain loops over the few related stems a sentence holds: the candidates are
+        tens, fewer operations than numpy would dispatch."""
+        out = np.zeros((len(stems), 2))
+        owners: dict[str, list[tuple[int, float]]] = {}
+        for place, near in enumerate(self.related):
+            for other, cosine in near.items():
+                owners.setdefault(other, []).append((place, cosine))
+        if not owners:
+            return out
         total = float(profile.weights.sum()) or 1.0
-        pairs = [
-            (term, weight / total, tuple(near.items()))
-            for term, weight, near in zip(
-                profile.terms, profile.weights.tolist(), self.related, strict=True
-            )
-        ]
-        rows = []
-        for have, before in zip(stems, previous, strict=True):
-            own = soft = own_prev = soft_prev = 0.0
-            for term, weight, near in pairs:
+        terms = profile.terms
+        weights = [w / total for w in profile.weights.tolist()]
+        for n, (have, before) in enumerate(zip(stems, previous, strict=True)):
+            best = _best_cosines(owners, have, len(terms))
+            best_prev = _best_cosines(owners, before, len(terms)) if before else None
+            soft = soft_prev = 0.0
+            for place, cosine in enumerate(best):
+                term = terms[place]
                 if term in have:
-                    own += weight
-                    own_prev += weight
                     continue
-                best = best_prev = 0.0
-                for other, cosine in near:
-                    if other in have:
-                        best = max(best, cosine)
-                    elif before is not None and other in before:
-                        best_prev = max(best_prev, cosine)
-                soft += weight * best
-                if before is not None and term in before:
-                    own_prev += weight
-                else:
-                    soft_prev += weight * max(best, best_prev)
-            rows.append((soft, own + soft, own_prev + soft_prev))
-        return np.array(rows, dtype=float).reshape(len(rows), len(RELATED_FEATURES))
+                if cosine:
+                    soft += weights[place] * cosine
+                if best_prev is None:
+                    soft_prev += weights[place] * cosine
+                elif before is not None and term not in before:
+                    soft_prev += weights[place] * max(cosine, best_prev[place])
+            out[n, 0] = soft
+            out[n, 1] = soft_prev
+        return out
+
+
+def _best_cosines(
+    owners: dict[str, list[tuple[int, float]]], have: Collection[str], n_terms: int
+) -> list[float]:
+    """Per question term, the best cosine of a related stem among ``have``."""
+    best = [0.0] * n_terms
+    if owners:
+        for stem in have:
+            for place, cosine in owners.get(stem, ()):
+                if cosine > best[place]:
+                    best[place] = cosine
+    return best
 
 
 def expand(

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
 import numpy as np
 
@@ -123,6 +123,14 @@ class Window:
     @property
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
+
+    def holding(self, stems: Sequence[str]) -> list[frozenset[str]]:
+        """Per passage of the window, which of ``stems`` it holds (one numpy pass over
+        the window's tokens, cheaper than :meth:`stem_set` of every passage)."""
+        found = np.zeros((len(self), len(stems)), dtype=bool)
+        matched, cols = term_matches(self.table, stems, self.stems)
+        found[self.owner[matched], cols] = True
+        return [frozenset(compress(stems, row)) for row in found.tolist()]
 
     def stem_set(self, i: int) -> frozenset[str]:
         """The distinct stems of the window's passage ``i``."""

@@ -84,30 +84,29 @@ def test_expansion_keeps_related_stems_the_documents_hold() -> None:
     assert by_term["offic"] == {}
 
 
-def test_features_match_their_definition() -> None:
+def test_soft_coverage_matches_its_definition() -> None:
     profile, index = _profile("Will the officers be sacked after the talk?",
                               ["The conversation was leaked.", "No one would be fired.",
                                "Officers spoke to reporters."])
     expansion = expand(profile, small_table(), index.analyzer.stem, index.vocabulary)
     stems = [{"convers", "leak"}, {"fire"}, {"offic", "spoke"}, set()]
-    previous = [set(), {"convers", "leak"}, {"fire"}, {"offic"}]
-    got = expansion.features(profile, stems, [p or None for p in previous])
-    assert got.shape == (4, len(RELATED_FEATURES))
+    previous = [None, {"convers", "leak"}, {"fire"}, {"offic"}]
+    got = expansion.soft_coverage(profile, stems, previous)
+    assert got.shape == (4, 2)
     for row, have, before in zip(got, stems, previous, strict=True):
-        own, soft = _reference(profile, expansion, (have,))
-        assert row[0] == pytest.approx(soft)
-        assert row[1] == pytest.approx(own + soft)
-        assert row[2] == pytest.approx(sum(_reference(profile, expansion, (have, before))))
-    assert got[1, 0] == pytest.approx(0.62 * profile.weights[list(profile.terms).index("sack")]
-                                      / profile.weights.sum())
-    assert got[3].tolist() != [0.0, 0.0, 0.0]  # the sentence before holds "offic"
+        assert row[0] == pytest.approx(_reference(profile, expansion, (have,))[1])
+        parts = (have, before) if before else (have,)
+        assert row[1] == pytest.approx(_reference(profile, expansion, parts)[1])
+    sacked = list(profile.terms).index("sack")
+    assert got[1, 0] == pytest.approx(0.62 * profile.weights[sacked] / profile.weights.sum())
+    assert got[2, 1] > got[2, 0]  # "fired" is in the sentence before
 
 
-def test_features_of_no_candidates_or_no_terms() -> None:
+def test_soft_coverage_of_no_candidates_or_nothing_related() -> None:
     profile, index = _profile("the of", ["Some text here."])
     expansion = expand(profile, small_table(), index.analyzer.stem, index.vocabulary)
-    assert expansion.features(profile, [set()], [None]).tolist() == [[0.0] * 3]
-    assert expansion.features(profile, [], []).shape == (0, 3)
+    assert expansion.soft_coverage(profile, [set()], [None]).tolist() == [[0.0, 0.0]]
+    assert expansion.soft_coverage(profile, [], []).shape == (0, 2)
 
 
 def test_answerer_appends_the_related_columns(engine: Engine) -> None:
@@ -115,8 +114,14 @@ def test_answerer_appends_the_related_columns(engine: Engine) -> None:
     assert answerer.feature_names == feature_names()
     found = answerer.candidates("On what day did the officers talk?")
     assert found.features.shape == (len(found.ids), len(feature_names()))
-    column = feature_names().index("related_cov")
-    assert np.all(found.features[:, column] >= 0.0) and found.features[:, column].max() > 0.0
+    names = feature_names()
+    soft = found.features[:, names.index("related_cov")]
+    assert np.all(soft >= 0.0) and soft.max() > 0.0
+    total = found.features[:, names.index("related_total_cov")]
+    own = found.features[:, names.index("cov")]
+    assert np.allclose(total, own + soft)
+    with_prev = found.features[:, names.index("related_total_cov_with_prev")]
+    assert np.all(with_prev >= total - 1e-12)
 
 
 def test_a_missing_word_met_by_a_related_one_is_not_a_decline(engine: Engine) -> None:
