@@ -112,6 +112,7 @@ def test_soft_coverage_of_no_candidates_or_nothing_related() -> None:
 def test_answerer_appends_the_related_columns(engine: Engine) -> None:
     answerer = engine.answerer
     assert answerer.feature_names == feature_names()
+    assert feature_names()[-len(RELATED_FEATURES):] == RELATED_FEATURES
     found = answerer.candidates("On what day did the officers talk?")
     assert found.features.shape == (len(found.ids), len(feature_names()))
     names = feature_names()
