@@ -72,7 +72,12 @@ class RelatedWords:
         pairs = []
         for item in raw.split():
             stem, _, cosine = item.rpartition(":")
-            pairs.append((stem, float(cosine)))
+            try:
+                value = float(cosine)
+            except ValueError:
+                continue  # a damaged item counts as absent, never as an error
+            if stem and 0.0 < value <= 1.0:
+                pairs.append((stem, value))
         found = tuple(pairs)
         self._parsed[word] = found  # bounded by the table's size
         return found

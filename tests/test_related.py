@@ -43,6 +43,11 @@ def test_related_gives_stems_with_cosines_best_first() -> None:
     assert table.related("unknown") == ()
 
 
+def test_damaged_items_are_skipped() -> None:
+    table = RelatedWords(read=lambda: {"talk": "convers:0.76 bad:x :0.5 huge:7 speak:0.72"})
+    assert table.related("talk") == (("convers", 0.76), ("speak", 0.72))
+
+
 def test_the_shipped_table_relates_general_words_of_close_meaning() -> None:
     table = RelatedWords()
     assert "convers" in dict(table.related("talk"))
