@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 # Token kinds found in passages (bit flags, see retrieval.features.analyse_passage).
-NUMBER, DATE, NAME = 1, 2, 4
+NUMBER, DATE, NAME, DIGITS = 1, 2, 4, 8
 
 _TIME_NOUNS_WORDS_TEXT = (
     "year years date day days month months century decade era time period"
@@ -41,7 +41,8 @@ class QuestionType(IntEnum):
 # What kind of token answers each type (0: no particular kind).
 WANTED_KIND: dict[QuestionType, int] = {
     QuestionType.WHO: NAME,
-    QuestionType.WHEN: DATE | NUMBER,
+    # A year or a day is written in digits; "one" or "second" rarely answers *when*.
+    QuestionType.WHEN: DATE | DIGITS,
     QuestionType.WHERE: NAME,
     QuestionType.QUANTITY: NUMBER,
     QuestionType.MEASURE: NUMBER,

@@ -70,7 +70,7 @@ class PassageInfo(NamedTuple):
 
     @property
     def kinds(self) -> tuple[int, ...]:
-        """Aligned with words: bit 1 number, 2 date, 4 capitalised name."""
+        """Aligned with words: bit 1 number, 2 date, 4 capitalised name, 8 digits."""
         tokens = self.tokens
         return (tokens[0][2], *map(_LATER_KIND, tokens[1:])) if tokens else ()
 
@@ -100,7 +100,9 @@ def _token(
     """``stem``: the word's stem when already known (from the index's terms)."""
     word = raw.lower() if raw.isascii() else fold(raw)  # the same for ASCII, cheaper
     kind = 0
-    if word[0].isdigit() or word in _NUMBER_WORDS:
+    if word[0].isdigit():
+        kind |= 1 | 8  # a number, written in digits
+    elif word in _NUMBER_WORDS:
         kind |= 1
     if word in _MONTHS or (len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")):
         kind |= 2

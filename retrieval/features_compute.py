@@ -68,8 +68,8 @@ def _type_features(
             at = stems.index(term, at + 1)
             matched.append(at)
     matched.sort()
-    novel_number = novel_date = novel_name = 0.0
-    dist_number = dist_date = dist_name = _FAR
+    novel_number = novel_date = novel_name = novel_digits = 0.0
+    dist_number = dist_date = dist_name = dist_digits = _FAR
     for j, kind, word, stem in info.typed:
         if (stem is not None and stem in terms) or word in qwords:
             continue
@@ -92,6 +92,9 @@ def _type_features(
         if kind & 4:
             novel_name = 1.0
             dist_name = min(dist_name, dist)
+        if kind & 8:
+            novel_digits = 1.0
+            dist_digits = min(dist_digits, dist)
     novel_frac = (info.content - len(matched)) / (info.content or 1)
     wanted_present, wanted_dist = 0.0, _FAR
     if want & 1 and novel_number:
@@ -100,6 +103,8 @@ def _type_features(
         wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_date)
     if want & 4 and novel_name:
         wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_name)
+    if want & 8 and novel_digits:
+        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_digits)
     return [novel_frac, float(len(info.tokens)), novel_number, novel_date, novel_name,
             dist_number, dist_date, dist_name, wanted_present, wanted_dist]
 

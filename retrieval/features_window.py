@@ -87,13 +87,16 @@ def window_columns(
     typed_kinds = kinds[typed]
     wanted_present = np.zeros(n_win)
     wanted_dist = np.full(n_win, _FAR)
-    for n, bit in enumerate((1, 2, 4)):
+    for n, bit in enumerate((1, 2, 4, 8)):
+        if n == 3 and not want & bit:
+            break
         sel = (typed_kinds & bit) != 0
         flag = np.bincount(typed_owner[sel], minlength=n_win) > 0
         near = np.full(n_win, _FAR)
         np.minimum.at(near, typed_owner[sel], dist[sel])
-        type_cols[2 + n] = flag
-        type_cols[5 + n] = near
+        if n < 3:  # digits only count as a wanted kind
+            type_cols[2 + n] = flag
+            type_cols[5 + n] = near
         if want & bit:
             wanted_present[flag] = 1.0
             wanted_dist = np.where(flag, np.minimum(wanted_dist, near), wanted_dist)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 
 from retrieval.analysis import Analyzer
+from retrieval.answer_type import DATE, DIGITS, NUMBER, question_type, wanted_kind
 from retrieval.features import PassageCache, analyse_passage
 
 TEXTS = [
@@ -31,6 +32,21 @@ def test_analysis_fields() -> None:
     assert info.kinds == (0, 0, 1, 4)  # the first word is no name; "two" a number
     assert " ber" in info.grams and "berli" in info.prefixes
     assert info.content == 4
+
+
+def test_numbers_in_digits_carry_their_own_kind() -> None:
+    info = analyse_passage("It met on Feb. 19, 2024 with one of 3 officers", Analyzer())
+    kinds = dict(zip(info.words, info.kinds, strict=True))
+    assert kinds["19"] == 1 | 8 and kinds["3"] == 1 | 8
+    assert kinds["2024"] == 1 | 2 | 8 and kinds["feb"] == 2 | 4
+    assert kinds["one"] == 1  # a number word: a number, not digits
+
+
+def test_when_questions_want_dates_or_digits_not_number_words() -> None:
+    assert wanted_kind(question_type(["on", "what", "day", "did", "they", "talk"])) == (
+        DATE | DIGITS)
+    assert wanted_kind(question_type(["when", "was", "it"])) == DATE | DIGITS
+    assert wanted_kind(question_type(["how", "many", "officers"])) == NUMBER
 
 
 def test_cache_is_bounded_and_drops_the_oldest_first() -> None:
