@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
-from retrieval.answer import feature_names as ranking_features  # noqa: E402
+from retrieval.answer import feature_names  # noqa: E402
 from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
-from retrieval.quotes import quote_span  # noqa: E402
+from retrieval.quotes import quote_text  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
 from retrieval.semantic import EncoderLoader  # noqa: E402
 
@@ -54,6 +54,8 @@ class MemoEncoder:
         if new:
             self._known.update(zip(new, self._encoder.encode(new), strict=True))
         return np.array([self._known[t] for t in texts], dtype=np.float32).reshape(-1, DIMENSIONS)
+
+
 PARAMS: dict[str, Any] = {
     "objective": "lambdarank",
     "num_leaves": 15,
@@ -70,14 +72,10 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 250
 
 
-def feature_names(semantic: bool) -> tuple[str, ...]:
-    return ranking_features(semantic=semantic)
-
-
 def bootstrap_model(semantic: bool = False) -> TreeModel:
     """A one-split model (BM25 > 0) so that candidates can be produced before training."""
     return TreeModel(
-        feature_names=feature_names(semantic),
+        feature_names=feature_names(semantic=semantic),
         trees=[{"feature": [0, -1, -1], "threshold": [0.0, 0.0, 0.0], "left": [1, 0, 0],
                 "right": [2, 0, 0], "value": [0.0, 0.0, 1.0]}],
     )
@@ -97,8 +95,7 @@ def article_rows(
         found = engine.answerer.candidates(question)
         labels = []
         for pid in found.ids:
-            start, end = quote_span(corpus, int(pid))
-            text = corpus.passage(int(pid)).document.text[start:end]
+            text = quote_text(corpus, int(pid))
             labels.append(1.0 if any(g and g in text for g in golds) else 0.0)
         rows.append((found.features, np.asarray(labels)))
     return rows
@@ -121,7 +118,7 @@ def train(
     groups = [len(y) for _, y in usable]
     data = lightgbm.Dataset(features, labels, group=groups)
     booster = lightgbm.train(chosen, data, num_boost_round=rounds)
-    return export(booster.dump_model(), chosen, rounds, feature_names(semantic))
+    return export(booster.dump_model(), chosen, rounds, feature_names(semantic=semantic))
 
 
 def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:

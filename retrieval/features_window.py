@@ -87,16 +87,18 @@ def window_columns(
     typed_kinds = kinds[typed]
     wanted_present = np.zeros(n_win)
     wanted_dist = np.full(n_win, _FAR)
-    for n, bit in enumerate((1, 2, 4, 8)):
-        if n == 3 and not want & bit:
-            break
+    # Number, date and name have columns of their own; digits only count as wanted.
+    for bit in (1, 2, 4, 8):
+        if bit == 8 and not want & bit:
+            continue
         sel = (typed_kinds & bit) != 0
         flag = np.bincount(typed_owner[sel], minlength=n_win) > 0
         near = np.full(n_win, _FAR)
         np.minimum.at(near, typed_owner[sel], dist[sel])
-        if n < 3:  # digits only count as a wanted kind
-            type_cols[2 + n] = flag
-            type_cols[5 + n] = near
+        if bit != 8:
+            place = bit.bit_length() - 1  # number 0, date 1, name 2
+            type_cols[2 + place] = flag
+            type_cols[5 + place] = near
         if want & bit:
             wanted_present[flag] = 1.0
             wanted_dist = np.where(flag, np.minimum(wanted_dist, near), wanted_dist)

@@ -119,18 +119,17 @@ class Expansion:
         weights = [w / total for w in profile.weights.tolist()]
         for n, (have, before) in enumerate(zip(stems, previous, strict=True)):
             best = _best_cosines(owners, have, len(terms))
-            best_prev = _best_cosines(owners, before, len(terms)) if before else None
+            best_prev = best if before is None else [
+                max(a, b) for a, b in zip(best, _best_cosines(owners, before, len(terms)),
+                                          strict=True)
+            ]
             soft = soft_prev = 0.0
-            for place, cosine in enumerate(best):
-                term = terms[place]
+            for place, term in enumerate(terms):
                 if term in have:
                     continue
-                if cosine:
-                    soft += weights[place] * cosine
-                if best_prev is None:
-                    soft_prev += weights[place] * cosine
-                elif before is not None and term not in before:
-                    soft_prev += weights[place] * max(cosine, best_prev[place])
+                soft += weights[place] * best[place]
+                if before is None or term not in before:
+                    soft_prev += weights[place] * best_prev[place]
             out[n, 0] = soft
             out[n, 1] = soft_prev
         return out
@@ -141,11 +140,10 @@ def _best_cosines(
 ) -> list[float]:
     """Per question term, the best cosine of a related stem among ``have``."""
     best = [0.0] * n_terms
-    if owners:
-        for stem in have:
-            for place, cosine in owners.get(stem, ()):
-                if cosine > best[place]:
-                    best[place] = cosine
+    for stem in have:
+        for place, cosine in owners.get(stem, ()):
+            if cosine > best[place]:
+                best[place] = cosine
     return best
 
 
