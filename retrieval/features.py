@@ -104,7 +104,10 @@ def _token(
         kind |= 1 | 8  # a number, written in digits
     elif word in _NUMBER_WORDS:
         kind |= 1
-    if word in _MONTHS or (len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")):
+    # A month name counts only when capitalised: lower-case "may" and "march" are verbs.
+    if (word in _MONTHS and raw[0].isupper()) or (
+        len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
+    ):
         kind |= 2
     if word in stop:
         return (word, None, kind, kind, (), None, None)

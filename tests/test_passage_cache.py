@@ -42,6 +42,13 @@ def test_numbers_in_digits_carry_their_own_kind() -> None:
     assert kinds["one"] == 1  # a number word: a number, not digits
 
 
+def test_month_names_are_dates_only_when_capitalised() -> None:
+    info = analyse_passage("He may march in May or on March 3", Analyzer())
+    kinds = list(zip(info.words, info.kinds, strict=True))
+    assert kinds[1] == ("may", 0) and kinds[2] == ("march", 0)  # verbs
+    assert kinds[4] == ("may", 2) and kinds[7] == ("march", 2 | 4)  # "may" is a stopword
+
+
 def test_when_questions_want_dates_or_digits_not_number_words() -> None:
     assert wanted_kind(question_type(["on", "what", "day", "did", "they", "talk"])) == (
         DATE | DIGITS)
