@@ -130,17 +130,29 @@ class Abstainer:
         general = general_stems()
         # Missing general words (not names) and their related stems that the documents hold.
         near: dict[str, dict[str, float]] = {}
-        if self._related is not None:
+        related = self._related
+        if related is not None:
             for w in seen:
                 if stems[w] not in vocab and not seen[w][1]:
-                    near[w] = {s: c for s, c in self._related(w)
-                               if c >= RELATED_MIN_COSINE and s in index.vocabulary}
+                    near[w] = self._near(related, w)
+        heading = self._heading_of(top_ids[0]) if self._heading_of is not None else None
         wanted = present.union(*near.values())
-        found = self._supported(wanted, top_ids[0])
+        found = self._supported(wanted, top_ids[0], heading)
         supported = present & found
+        # A present word the paragraph lacks, met by a word of close meaning in the
+        # section's heading ("Moscow" under "How has Russia responded?").
+        kin: dict[str, float] = {}
+        if heading and related is not None:
+            for w in seen:
+                if stems[w] in present and stems[w] not in found:
+                    kin[stems[w]] = max(
+                        (c for s, c in self._near(related, w).items() if s in heading),
+                        default=0.0,
+                    )
         # Several question words found together are specific evidence even when each
         # word alone is general vocabulary ("air force ... took part").
-        specific = any(t not in general for t in supported) or len(supported) >= PHRASE_WORDS
+        met = supported.union(t for t, c in kin.items() if c > 0.0)
+        specific = any(t not in general for t in met) or len(met) >= PHRASE_WORDS
         value = profile.qtype in _VALUE_TYPES
         lacking = 0.0
         partly = 0.0  # the part of missing words' weight met by related words
@@ -154,21 +166,31 @@ class Abstainer:
         weight = {t: index.idf(t) if t in index.vocabulary else unseen for t in present}
         # fsum: exactly rounded, so the verdict cannot depend on set iteration order.
         total = math.fsum(weight.values()) + lacking
+        partly += math.fsum(weight[t] * c for t, c in kin.items())
         support = (math.fsum(weight[t] for t in supported) + partly) / total if total > 0 else 0.0
         specific = specific or not missing
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)
         return Verdict(False, missing, "The documents do not seem to answer this.", support)
 
-    def _supported(self, present: set[str], passage_id: int) -> set[str]:
-        """Question terms found in the passage's paragraph."""
+    def _near(
+        self, related: Callable[[str], Sequence[tuple[str, float]]], word: str
+    ) -> dict[str, float]:
+        """The stems of close meaning to ``word`` that the documents hold."""
+        vocabulary, in_headings = self.index.vocabulary, self._in_headings
+        return {s: c for s, c in related(word) if c >= RELATED_MIN_COSINE
+                and (s in vocabulary or (in_headings is not None and in_headings(s)))}
+
+    def _supported(
+        self, present: set[str], passage_id: int, heading: Collection[str] | None
+    ) -> set[str]:
+        """Question terms found in the passage's paragraph or its ``heading``."""
         corpus = self.index.corpus
         found: set[str] = set()
         stems_of = self._stems_of
         for i in corpus.paragraph_passages(passage_id):
             stems = stems_of(i) if stems_of is not None else self._cache.get(i).stem_counts
             found.update(t for t in present if t in stems)
-        heading = self._heading_of(passage_id) if self._heading_of is not None else None
         if heading is not None:
             found.update(t for t in present if t in heading)
         return found

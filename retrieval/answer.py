@@ -109,9 +109,11 @@ def heading_evidence(
     stems_at: Callable[[int], Collection[str]],
     window: np.ndarray,
     covered: np.ndarray | None = None,
+    related: tuple[dict[str, float], ...] | None = None,
 ) -> np.ndarray:
     """Per candidate, the share of the question's weight that its section heading adds:
-    question terms in the heading but not in the sentence, plus the question's wh-word
+    question terms in the heading but not in the sentence (a term the heading meets only
+    through a ``related`` stem counts by the cosine), plus the question's wh-word
     when the heading opens with the same one ("How did ...?" under "How was ...?"),
     fading with the sentence's place in its section. ``stems_at(i)``: the distinct stems
     of the window's ``i``-th passage.
@@ -122,7 +124,6 @@ def heading_evidence(
     total = float(weights.sum()) or 1.0
     wh_weight = float(weights.mean()) if len(weights) else 0.0
     at = np.searchsorted(window, cands).tolist()
-    out = np.zeros(len(cands))
     pairs = list(zip(profile.terms, weights.tolist(), strict=True))
     section_of = sections.section_of[cands]
     if covered is not None and len(covered):
@@ -130,17 +131,48 @@ def heading_evidence(
         near = np.minimum(np.searchsorted(covered, section_of), len(covered) - 1)
         keep = (covered[near] == section_of) | ~sections.plain[section_of]
         section_of = np.where(keep, section_of, -1)
-    for n, (sid, pos) in enumerate(zip(section_of.tolist(), at, strict=True)):
+    if not len(sections):
+        return np.zeros(len(cands))
+    sids = section_of.tolist()
+    place = (cands - sections.starts[np.maximum(section_of, 0)]).tolist()
+    gains = [0.0] * len(sids)
+    # Per section: (term, weight it adds) and the wh-word bonus.
+    offers: dict[int, tuple[list[tuple[str, float]], float]] = {}
+    for n, (sid, pos) in enumerate(zip(sids, at, strict=True)):
         if sid < 0:
             continue
-        head = sections.terms(sid)  # (first word, *stems)
-        own, stems = stems_at(pos), head[1:]
-        gain = sum(w for t, w in pairs if t not in own and t in stems)
-        if gain > 0 and profile.wh and head[0] == profile.wh:
-            gain += wh_weight
+        found = offers.get(sid)
+        if found is None:
+            head = sections.terms(sid)  # (first word, *stems)
+            bonus = wh_weight if profile.wh and head[0] == profile.wh else 0.0
+            found = offers[sid] = (_heading_offer(pairs, head[1:], related), bonus)
+        offer, bonus = found
+        if not offer:
+            continue
+        own = stems_at(pos)
+        gain = sum(w for t, w in offer if t not in own)
+        if gain > 0:
+            gain += bonus
         # A section answers its heading first: the evidence fades down the section.
-        out[n] = gain / total / (1.0 + 0.25 * (int(cands[n]) - int(sections.starts[sid])))
-    return out
+        gains[n] = gain / total / (1.0 + 0.25 * place[n])
+    return np.array(gains)
+
+
+def _heading_offer(
+    pairs: list[tuple[str, float]],
+    heading: Collection[str],
+    related: tuple[dict[str, float], ...] | None,
+) -> list[tuple[str, float]]:
+    """The question terms a heading holds, with their weights, and those it meets through
+    a related stem, with their weights times the best such stem's cosine."""
+    offer = [(t, w) for t, w in pairs if t in heading]
+    if related:
+        for (t, w), near in zip(pairs, related, strict=True):
+            if near and t not in heading:
+                cosine = max((c for s, c in near.items() if s in heading), default=0.0)
+                if cosine > 0.0:
+                    offer.append((t, w * cosine))
+    return offer
 
 
 def _stem_counts(infos: list[PassageInfo]) -> Callable[[int], Collection[str]]:
@@ -249,7 +281,8 @@ class Answerer:
         index = self.index
         profile = question_profile(question, index.analyzer, index.idf, context=context)
         terms = list(profile.terms)
-        expansion = expand(profile, self.related, index.analyzer.stem, index.vocabulary)
+        expansion = expand(profile, self.related, index.analyzer.stem, index.vocabulary,
+                           self.sections.vocabulary if self.use_headings else ())
         dense: np.ndarray | None = None
         if len(index) <= DENSE_PASSAGES:
             # A small corpus: one dense pass gives the top and every window score.
@@ -260,7 +293,7 @@ class Answerer:
         sections = self.sections if self.use_headings else None
         coverage: Coverage | None = None
         if sections is not None and len(sections):
-            coverage = sections.coverage(terms, profile.weights)
+            coverage = sections.coverage(terms, profile.weights, expansion.in_headings)
             named = sections.candidates(coverage)
             if len(named):
                 ids = _add(ids, named)
@@ -300,7 +333,7 @@ class Answerer:
         heading = None
         if coverage is not None and len(coverage) and sections is not None:
             heading = heading_evidence(profile, cands, sections, stems_at, window,
-                                       coverage.sections)
+                                       coverage.sections, expansion.in_headings)
         return Candidates(profile, cands, features[:, 0], features, heading)
 
     def _related_features(

@@ -12,7 +12,7 @@ germany), so the reranker, trained on SQuAD, decides how much it counts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -89,6 +89,8 @@ class Expansion:
     hold, with their cosines."""
 
     related: tuple[dict[str, float], ...]
+    # The part of each term's related stems that some section heading holds.
+    in_headings: tuple[dict[str, float], ...] = ()
 
     def stems(self) -> list[str]:
         """Every related stem of every term, once."""
@@ -151,20 +153,29 @@ def expand(
     profile: QuestionProfile,
     related: RelatedWords,
     stem: Callable[[str], str],
-    vocabulary: Collection[str],
+    vocabulary: Container[str],
+    headings: Container[str] = (),
 ) -> Expansion:
-    """The related stems of each question term that ``vocabulary`` holds (and that are
-    not question terms themselves); a term's words' entries are merged (best cosine)."""
+    """The related stems of each question term that ``vocabulary`` holds, or the section
+    headings' vocabulary ``headings``, and that are not question terms themselves; a
+    term's words' entries are merged (best cosine)."""
     terms = profile.terms
     own = frozenset(terms)
     by_term: dict[str, dict[str, float]] = {t: {} for t in terms}
+    headed: dict[str, dict[str, float]] = {t: {} for t in terms}
     for word in profile.words:
-        near = by_term.get(stem(word))
+        term = stem(word)
+        near = by_term.get(term)
         if near is None:
             continue
         for other, cosine in related.related(word):
-            if other in vocabulary and other not in own and cosine > near.get(other, 0.0):
+            if other in own or cosine <= near.get(other, 0.0):
+                continue
+            if other in headings:
+                near[other] = headed[term][other] = cosine
+            elif other in vocabulary:
                 near[other] = cosine
-    return Expansion(tuple(
-        dict(sorted(by_term[t].items(), key=lambda item: -item[1])) for t in terms
-    ))
+    return Expansion(
+        tuple(dict(sorted(by_term[t].items(), key=lambda item: -item[1])) for t in terms),
+        tuple(headed[t] for t in terms),
+    )

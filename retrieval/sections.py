@@ -11,7 +11,7 @@ arrays; heading texts are analysed once each, and fully only when a question nee
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -168,11 +168,25 @@ class SectionMap:
         """Whether some heading holds ``stem``."""
         return stem in self._term_ids
 
+    @property
+    def vocabulary(self) -> Container[str]:
+        """The stems the headings hold."""
+        return self._term_ids.keys()
+
     def __len__(self) -> int:
         return len(self._names)
 
-    def coverage(self, terms: Sequence[str], weights: np.ndarray) -> Coverage:
+    def coverage(
+        self,
+        terms: Sequence[str],
+        weights: np.ndarray,
+        related: Sequence[Mapping[str, float]] = (),
+    ) -> Coverage:
         """Sections whose heading holds a question term, with their share of the weight.
+
+        ``related``: per term, stems of close meaning with their cosines; a heading that
+        lacks a term but holds one of them counts the term by the best such cosine
+        ("Moscow" under "How has Russia responded?": russia, 0.84).
 
         Vectorised over the heading postings of the question's terms; each section's
         share adds the terms' shares in question order.
@@ -181,13 +195,29 @@ class SectionMap:
         offsets, sections = self._post_offsets, self._post_sections
         parts: list[np.ndarray] = []
         shares: list[np.ndarray] = []
-        for term, weight in zip(terms, weights.tolist(), strict=True):
-            tid = self._term_ids.get(term)
-            if tid is None:
-                continue
-            part = sections[int(offsets[tid]) : int(offsets[tid + 1])]
-            parts.append(part)
-            shares.append(np.full(part.shape[0], weight / total))
+        term_ids = self._term_ids
+        for n, (term, weight) in enumerate(zip(terms, weights.tolist(), strict=True)):
+            tid = term_ids.get(term)
+            near = [(term_ids[s], c) for s, c in related[n].items() if s in term_ids] if (
+                n < len(related) and related[n]) else None
+            if near:
+                # Per section the best of the term (1) and its related stems (cosine);
+                # related stems in headings are few, so plain dictionaries do.
+                best: dict[int, float] = {}
+                for i, cosine in near:
+                    for sid in sections[int(offsets[i]) : int(offsets[i + 1])].tolist():
+                        if cosine > best.get(sid, 0.0):
+                            best[sid] = cosine
+                if tid is not None:
+                    best.update(dict.fromkeys(
+                        sections[int(offsets[tid]) : int(offsets[tid + 1])].tolist(), 1.0))
+                held = sorted(best)
+                parts.append(np.array(held, dtype=sections.dtype))
+                shares.append(np.array([best[sid] for sid in held]) * (weight / total))
+            elif tid is not None:
+                part = sections[int(offsets[tid]) : int(offsets[tid + 1])]
+                parts.append(part)
+                shares.append(np.full(part.shape[0], weight / total))
         if not parts:
             return Coverage(np.zeros(0, dtype=np.int64), np.zeros(0))
         # Dense over the sections: shares are positive, so a section holds a question

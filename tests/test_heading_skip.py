@@ -4,6 +4,7 @@ the same values as the plain definitions."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer, heading_evidence
@@ -11,6 +12,7 @@ from retrieval.corpus import Corpus
 from retrieval.documents import clean_document
 from retrieval.features import context_window, expand_candidates, question_profile
 from retrieval.index import BM25Index
+from retrieval.related import RelatedWords, parse_table
 
 HEADED = """Harbour news
 
@@ -77,3 +79,73 @@ def test_skipping_uncovered_sections_changes_no_evidence() -> None:
             full = heading_evidence(profile, cands, sections, stems_at, window)
             fast = heading_evidence(profile, cands, sections, stems_at, window, coverage.sections)
             assert full.tolist() == fast.tolist(), question
+
+
+RELATED_HEADED = """Port report
+
+How has the city responded?
+
+The mayor promised new money for repairs.
+"We will rebuild the pier," she said on Friday.
+
+What did the unions say?
+
+Dock workers called the plan too small.
+"""
+
+
+def _related_answerer() -> Answerer:
+    table = "react\trespond:0.58\ntown\tciti:0.8\nharbor\tport:0.9\n"
+    corpus = Corpus([clean_document(RELATED_HEADED, path="port.txt")])
+    return Answerer(index=BM25Index(corpus=corpus, analyzer=Analyzer()),
+                    related=RelatedWords(read=lambda: parse_table(table)))
+
+
+def test_a_heading_meets_a_term_through_a_related_stem_by_its_cosine() -> None:
+    answerer = _related_answerer()
+    index, sections = answerer.index, answerer.sections
+    profile = question_profile("How did the town react?", index.analyzer, index.idf)
+    near = ({"citi": 0.8}, {"respond": 0.58})
+    assert profile.terms == ("town", "react")
+    coverage = sections.coverage(list(profile.terms), profile.weights, near)
+    heading = next(s for s in range(len(sections)) if "respond" in sections.terms(s))
+    weights = profile.weights / profile.weights.sum()
+    got = dict(zip(coverage.sections.tolist(), coverage.shares.tolist(), strict=True))
+    assert got == {heading: pytest.approx(0.8 * weights[0] + 0.58 * weights[1])}
+    # Without related stems, nothing in the headings meets the question.
+    assert len(sections.coverage(list(profile.terms), profile.weights)) == 0
+    # A term the heading holds counts fully, whatever its related stems.
+    exact = sections.coverage(["citi"], np.ones(1), ({"respond": 0.5},))
+    assert exact.shares.tolist() == [1.0]
+
+
+def test_a_paraphrased_heading_ranks_its_section_first() -> None:
+    answerer = _related_answerer()
+    plain = Answerer(index=answerer.index, related=RelatedWords(read=dict))
+    question = "How did the town react?"
+    answer = answerer.answer(question)
+    assert answer.citations[0].section == "How has the city responded?"
+    assert plain.answer(question).citations == () or (
+        plain.answer(question).citations[0].section != "How has the city responded?")
+
+
+def test_related_heading_evidence_adds_the_cosine_share() -> None:
+    answerer = _related_answerer()
+    index, sections = answerer.index, answerer.sections
+    keys = index.corpus.paragraph_keys
+    profile = question_profile("How did the town react?", index.analyzer, index.idf)
+    near = ({"citi": 0.8}, {"respond": 0.58})
+    cands = np.arange(len(index), dtype=np.int64)
+    window = context_window(cands, keys)
+    infos = answerer._cache.get_many(window.tolist())
+    stems_at = [info.stem_counts for info in infos].__getitem__
+    soft = heading_evidence(profile, cands, sections, stems_at, window, None, near)
+    hard = heading_evidence(profile, cands, sections, stems_at, window)
+    assert hard.tolist() == [0.0] * len(cands)
+    first = int(sections.starts[next(s for s in range(len(sections))
+                                     if "respond" in sections.terms(s))])
+    weights = profile.weights / profile.weights.sum()
+    # The wh-word "how" opens the heading too: its mean weight is added.
+    share = 0.8 * weights[0] + 0.58 * weights[1] + profile.weights.mean() / profile.weights.sum()
+    assert soft[first] == pytest.approx(share)
+    assert soft[first + 1] == pytest.approx(share / 1.25)  # fading down the section

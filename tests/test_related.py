@@ -150,3 +150,11 @@ def test_without_the_table_the_missing_word_declines(engine: Engine) -> None:
 )
 def test_unrelated_questions_still_decline(engine: Engine, question: str) -> None:
     assert not engine.answerer.answer(question).answered
+
+
+def test_a_name_met_through_the_heading_of_its_section_answers(engine: Engine) -> None:
+    # "Moscow" is in the article, but not in this section; its heading says "Russia".
+    answer = engine.answerer.answer("How did Moscow react?")
+    assert answer.answered, answer
+    assert answer.citations[0].section == "How has Russia responded?"
+    assert answer.missing_terms == ("react",)
