@@ -29,6 +29,9 @@ RELATED_FEATURES: tuple[str, ...] = (
     "related_cov", "related_total_cov", "related_total_cov_with_prev",
 )
 _NONE: tuple[tuple[str, float], ...] = ()
+# A heading is a few words: only close relatives stand in for a question word there
+# (moscow -> russia 0.84, not conference -> tournament 0.62).
+HEADING_MIN_COSINE = 0.7
 
 
 def parse_table(text: str) -> dict[str, str]:
@@ -89,7 +92,8 @@ class Expansion:
     hold, with their cosines."""
 
     related: tuple[dict[str, float], ...]
-    # The part of each term's related stems that some section heading holds.
+    # The part of each term's related stems that some section heading holds, at cosine
+    # >= HEADING_MIN_COSINE.
     in_headings: tuple[dict[str, float], ...] = ()
 
     def stems(self) -> list[str]:
@@ -172,7 +176,9 @@ def expand(
             if other in own or cosine <= near.get(other, 0.0):
                 continue
             if other in headings:
-                near[other] = headed[term][other] = cosine
+                near[other] = cosine
+                if cosine >= HEADING_MIN_COSINE:
+                    headed[term][other] = cosine
             elif other in vocabulary:
                 near[other] = cosine
     return Expansion(

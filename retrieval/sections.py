@@ -201,19 +201,20 @@ class SectionMap:
             near = [(term_ids[s], c) for s, c in related[n].items() if s in term_ids] if (
                 n < len(related) and related[n]) else None
             if near:
-                # Per section the best of the term (1) and its related stems (cosine);
-                # related stems in headings are few, so plain dictionaries do.
-                best: dict[int, float] = {}
-                for i, cosine in near:
-                    for sid in sections[int(offsets[i]) : int(offsets[i + 1])].tolist():
-                        if cosine > best.get(sid, 0.0):
-                            best[sid] = cosine
-                if tid is not None:
-                    best.update(dict.fromkeys(
-                        sections[int(offsets[tid]) : int(offsets[tid + 1])].tolist(), 1.0))
-                held = sorted(best)
-                parts.append(np.array(held, dtype=sections.dtype))
-                shares.append(np.array([best[sid] for sid in held]) * (weight / total))
+                # Per section the best of the term (1) and its related stems (cosine):
+                # sorted by section, then best first, the first of each section kept.
+                spans = [(tid, 1.0)] if tid is not None else []
+                spans += near
+                held = [sections[int(offsets[i]) : int(offsets[i + 1])] for i, _ in spans]
+                ids = np.concatenate(held)
+                cosine = np.repeat([c for _, c in spans], [h.shape[0] for h in held])
+                order = np.lexsort((-cosine, ids))
+                ids, cosine = ids[order], cosine[order]
+                first = np.empty(ids.shape[0], dtype=bool)
+                first[:1] = True
+                np.not_equal(ids[1:], ids[:-1], out=first[1:])
+                parts.append(ids[first])
+                shares.append(cosine[first] * (weight / total))
             elif tid is not None:
                 part = sections[int(offsets[tid]) : int(offsets[tid + 1])]
                 parts.append(part)

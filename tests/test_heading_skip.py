@@ -12,7 +12,7 @@ from retrieval.corpus import Corpus
 from retrieval.documents import clean_document
 from retrieval.features import context_window, expand_candidates, question_profile
 from retrieval.index import BM25Index
-from retrieval.related import RelatedWords, parse_table
+from retrieval.related import RelatedWords, expand, parse_table
 
 HEADED = """Harbour news
 
@@ -95,7 +95,7 @@ Dock workers called the plan too small.
 
 
 def _related_answerer() -> Answerer:
-    table = "react\trespond:0.58\ntown\tciti:0.8\nharbor\tport:0.9\n"
+    table = "react\trespond:0.72 repli:0.6\ntown\tciti:0.8\nharbor\tport:0.9\n"
     corpus = Corpus([clean_document(RELATED_HEADED, path="port.txt")])
     return Answerer(index=BM25Index(corpus=corpus, analyzer=Analyzer()),
                     related=RelatedWords(read=lambda: parse_table(table)))
@@ -117,6 +117,20 @@ def test_a_heading_meets_a_term_through_a_related_stem_by_its_cosine() -> None:
     # A term the heading holds counts fully, whatever its related stems.
     exact = sections.coverage(["citi"], np.ones(1), ({"respond": 0.5},))
     assert exact.shares.tolist() == [1.0]
+
+
+def test_only_close_relatives_stand_in_for_a_word_in_a_heading() -> None:
+    answerer = _related_answerer()
+    index = answerer.index
+    profile = question_profile("How did the town react?", index.analyzer, index.idf)
+    headings = answerer.sections.vocabulary
+    table = answerer.related
+    expansion = expand(profile, table, index.analyzer.stem, index.vocabulary, headings)
+    assert expansion.in_headings == ({"citi": 0.8}, {"respond": 0.72})
+    strict = RelatedWords(read=lambda: parse_table("react\trespond:0.6\n"))
+    weak = expand(profile, strict, index.analyzer.stem, index.vocabulary, headings)
+    assert weak.in_headings == ({}, {})  # below HEADING_MIN_COSINE
+    assert weak.related[1] == {"respond": 0.6}  # still a related stem for the features
 
 
 def test_a_paraphrased_heading_ranks_its_section_first() -> None:
