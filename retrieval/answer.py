@@ -120,6 +120,8 @@ def heading_evidence(
 
     ``covered``: the sections whose heading holds a question term (the coverage's), so
     that the other sections, which add nothing, are skipped without looking at them."""
+    if not len(sections):
+        return np.zeros(len(cands))
     weights = profile.weights
     total = float(weights.sum()) or 1.0
     wh_weight = float(weights.mean()) if len(weights) else 0.0
@@ -131,8 +133,6 @@ def heading_evidence(
         near = np.minimum(np.searchsorted(covered, section_of), len(covered) - 1)
         keep = (covered[near] == section_of) | ~sections.plain[section_of]
         section_of = np.where(keep, section_of, -1)
-    if not len(sections):
-        return np.zeros(len(cands))
     sids = section_of.tolist()
     place = (cands - sections.starts[np.maximum(section_of, 0)]).tolist()
     gains = [0.0] * len(sids)

@@ -30,7 +30,8 @@ RELATED_FEATURES: tuple[str, ...] = (
 )
 _NONE: tuple[tuple[str, float], ...] = ()
 # A heading is a few words: only close relatives stand in for a question word there
-# (moscow -> russia 0.84, not conference -> tournament 0.62).
+# (moscow -> russia 0.84, not conference -> tournament 0.62). The decline rule's floor
+# (retrieval.abstain.RELATED_MIN_COSINE) is the same, so both read a heading alike.
 HEADING_MIN_COSINE = 0.7
 
 
