@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from retrieval.analysis import Analyzer  # noqa: E402
 from retrieval.answer import Answerer  # noqa: E402
-from retrieval.corpus import Corpus  # noqa: E402
-from retrieval.documents import document_from_paragraphs  # noqa: E402
-from retrieval.engine import Engine, build_engine  # noqa: E402
+from retrieval.corpus import Corpus, bundled_documents_path, load_corpus  # noqa: E402
+from retrieval.documents import document_from_paragraphs, find_document_files  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
 from retrieval.index import BM25Index  # noqa: E402
 from retrieval.rerank import TreeModel, load_model  # noqa: E402
 from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader, semantic_scorer  # noqa: E402
@@ -72,6 +72,15 @@ def squad_engine(
     index = BM25Index(corpus=corpus, analyzer=analyzer)
     return Engine(corpus=corpus, index=index,
                   answerer=answerer_for(index, model, loader or EncoderLoader()))
+
+
+def article_engine(model: TreeModel) -> Engine:
+    """The bundled documents answered with ``model`` (which may be trained on other
+    features than the shipped one)."""
+    corpus = load_corpus(find_document_files([bundled_documents_path()]))
+    index = BM25Index(corpus=corpus, analyzer=Analyzer())
+    return Engine(corpus=corpus, index=index,
+                  answerer=answerer_for(index, model, EncoderLoader()))
 
 
 def answerer_for(index: BM25Index, model: TreeModel, loader: EncoderLoader) -> Answerer:
@@ -189,9 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = load_model(args.model, semantic=args.semantic)
     results: dict[str, object] = {}
     if args.only in (None, "article"):
-        engine = build_engine(None)
-        engine = Engine(corpus=engine.corpus, index=engine.index,
-                        answerer=answerer_for(engine.index, model, EncoderLoader()))
+        engine = article_engine(model)
         for path in args.article_questions:
             results[f"article:{path.name}"] = evaluate_article(
                 engine, read_jsonl(path), show=args.show

@@ -72,6 +72,24 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 250
 
 
+def constraints(
+    names: Sequence[str], drop: Sequence[str], monotone: Sequence[str]
+) -> dict[str, Any]:
+    """LightGBM parameters that keep the trees off the ``drop`` features and make the
+    ``monotone`` ones (``name=+1`` or ``name=-1``) act in one direction only."""
+    unknown = [n for n in [*drop, *(m.split("=")[0] for m in monotone)] if n not in names]
+    if unknown:
+        raise SystemExit(f"unknown features: {', '.join(unknown)}")
+    params: dict[str, Any] = {}
+    if drop:
+        # LightGBM scales each feature's split gain by this: zero gain, never split on.
+        params["feature_contri"] = [0.0 if n in drop else 1.0 for n in names]
+    if monotone:
+        sign = {k: int(v) for k, v in (m.split("=") for m in monotone)}
+        params["monotone_constraints"] = [sign.get(n, 0) for n in names]
+    return params
+
+
 def bootstrap_model(semantic: bool = False) -> TreeModel:
     """A one-split model (BM25 > 0) so that candidates can be produced before training."""
     return TreeModel(
@@ -171,7 +189,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
+    parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
+                        help="features the trees may not use (held constant in training)")
+    parser.add_argument("--monotone", nargs="*", default=[], metavar="FEATURE=+1|-1",
+                        help="features whose effect on the score may only rise (+1) or fall")
     args = parser.parse_args()
+    names = feature_names(semantic=args.semantic)
+    args.params = {**args.params, **constraints(names, args.drop, args.monotone)}
     articles = load_squad(args.squad)
     analyzer = Analyzer()
     out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
