@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, _count_elements  # type: ignore[attr-defined]
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, compress
@@ -356,6 +356,19 @@ class QuestionProfile:
     qtype: QuestionType
     wh: str | None = None  # the first wh-word of the question
     sequence: tuple[str, ...] = ()  # the question's folded words in order (capped)
+    names: frozenset[str] = frozenset()  # terms from capitalised words after the first
+
+
+def name_terms(question: str, analyzer: Analyzer, terms: Collection[str]) -> frozenset[str]:
+    """The ``terms`` that come from a capitalised word other than the question's first
+    ("Is *WebEx* approved for *military* use?" -> webex): the names it asks about."""
+    surface = _RAW_TOKEN.findall(question[:4000])
+    stop = analyzer.stopwords
+    return frozenset(
+        stem for raw in surface[1:] if raw[:1].isupper()
+        for word in analyzer.words(raw) if word not in stop
+        for stem in (analyzer.stem(word),) if stem in terms
+    )
 
 
 def question_profile(
@@ -401,6 +414,7 @@ def question_profile(
         qtype=question_type(all_words),
         wh=next((w for w in all_words[:25] if w in _WH_WORDS), None),
         sequence=tuple(all_words),
+        names=name_terms(question, analyzer, stem_weight),
     )
 
 

@@ -28,6 +28,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "position", "novel_number", "novel_date", "novel_name", "dist_number", "dist_date",
     "dist_name", "wanted_present", "wanted_dist", "n_terms",
     *(f"q_{t.name.lower()}" for t in _QTYPES),
+    "name_cov", "name_cov_with_prev", "name_cov_para",
 )
 
 
@@ -107,6 +108,18 @@ def _type_features(
         wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_digits)
     return [novel_frac, float(len(info.tokens)), novel_number, novel_date, novel_name,
             dist_number, dist_date, dist_name, wanted_present, wanted_dist]
+
+
+def _name_coverage(
+    q: QuestionProfile, tf: np.ndarray, tf_prev: np.ndarray, tf_para: np.ndarray
+) -> np.ndarray:
+    """The share of the question's names (:attr:`QuestionProfile.names`) held by each
+    candidate, by it with its previous sentence, and by its paragraph (3 x candidates);
+    -1 when the question names nothing."""
+    if not q.names:
+        return np.full((3, tf.shape[0]), -1.0)
+    mask = np.array([t in q.names for t in q.terms], dtype=float) / len(q.names)
+    return np.array([(tf > 0) @ mask, ((tf + tf_prev) > 0) @ mask, (tf_para > 0) @ mask])
 
 
 def _pad(values: np.ndarray) -> np.ndarray:
@@ -296,5 +309,6 @@ def feature_matrix(
     ], dtype=float)
     position = (candidates - para_start).astype(float)
     n_terms = np.full(n_cand, float(len(terms)))
-    blocks = [columns, type_cols[:2], position[None], type_cols[2:], n_terms[None], qtype]
+    blocks = [columns, type_cols[:2], position[None], type_cols[2:], n_terms[None], qtype,
+              _name_coverage(q, tf_c, tf_pad[prev], para_tf[g])]
     return np.ascontiguousarray(np.concatenate(blocks).T)
