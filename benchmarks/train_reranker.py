@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,11 +32,8 @@ sys.path.insert(0, str(REPO))
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
 from retrieval.answer import feature_names  # noqa: E402
-from retrieval.answer_type import type_words  # noqa: E402
 from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
-from retrieval.features import _WH_WORDS  # noqa: E402
 from retrieval.quotes import quote_text  # noqa: E402
-from retrieval.related import RelatedWords, shipped_table  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
 from retrieval.semantic import EncoderLoader  # noqa: E402
 
@@ -104,65 +99,17 @@ def bootstrap_model(semantic: bool = False) -> TreeModel:
     )
 
 
-class Paraphraser:
-    """Reworded questions for training: one content word (not a name, not a wh- or
-    answer-type word) swapped for a word of close meaning from the related-words table,
-    as a user who does not know the document's wording would ask. SQuAD's questions were
-    written looking at the passage and share its words; these teach the reranker what a
-    question that does not looks like."""
-
-    def __init__(self, analyzer: Analyzer, *, min_cosine: float, seed: int) -> None:
-        self._analyzer = analyzer
-        self._related = RelatedWords()
-        self._min_cosine = min_cosine
-        self._rng = random.Random(seed)
-        # A related stem is written as a table word with that stem, where there is one.
-        self._word_of: dict[str, str] = {}
-        for word in sorted(shipped_table()):
-            self._word_of.setdefault(analyzer.stem(word), word)
-
-    def __call__(self, question: str) -> str | None:
-        analyzer = self._analyzer
-        parts = re.split(r"([^\W_]+)", question)
-        skip = type_words(analyzer.words(question)) | _WH_WORDS
-        choices = []
-        for at in range(1, len(parts), 2):
-            raw = parts[at]
-            if (at > 1 and raw[:1].isupper()) or raw.lower() in skip:
-                continue
-            words = analyzer.words(raw)
-            if len(words) != 1 or words[0] in analyzer.stopwords:
-                continue
-            own = analyzer.stem(words[0])
-            near = [s for s, c in self._related.related(words[0])
-                    if c >= self._min_cosine and s != own]
-            if near:
-                choices.append((at, near))
-        if not choices:
-            return None
-        at, near = self._rng.choice(choices)
-        stem = self._rng.choice(near[:3])
-        parts[at] = self._word_of.get(stem, stem)
-        return "".join(parts)
-
-
 def article_rows(
-    article: SquadArticle, analyzer: Analyzer, loader: EncoderLoader | None = None,
-    paraphrase: Paraphraser | None = None,
+    article: SquadArticle, analyzer: Analyzer, loader: EncoderLoader | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``loader``: candidates get the semantic feature too; ``paraphrase``: each question
-    is asked reworded as well (where it can be)."""
+    """``loader``: candidates get the semantic feature too."""
     from benchmarks.quality import squad_engine
 
     model = bootstrap_model(semantic=loader is not None)
     engine = squad_engine(article, analyzer=analyzer, model=model, loader=loader)
     corpus = engine.corpus
     rows = []
-    questions = list(article.questions)
-    if paraphrase is not None:
-        questions += [(q2, golds) for q, golds in article.questions
-                      if (q2 := paraphrase(q)) is not None]
-    for question, golds in questions:
+    for question, golds in article.questions:
         found = engine.answerer.candidates(question)
         labels = []
         for pid in found.ids:
@@ -242,9 +189,6 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
-    parser.add_argument("--paraphrase", type=float, default=0.0, metavar="COSINE",
-                        help="also train on each question with one word swapped for a "
-                             "related one of at least this cosine (0: off)")
     parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
                         help="features the trees may not use (held constant in training)")
     parser.add_argument("--monotone", nargs="*", default=[], metavar="FEATURE=+1|-1",
@@ -256,9 +200,7 @@ def main() -> int:
     analyzer = Analyzer()
     out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
     loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load())) if args.semantic else None
-    paraphrase = (Paraphraser(analyzer, min_cosine=args.paraphrase, seed=args.seed)
-                  if args.paraphrase else None)
-    rows = [article_rows(a, analyzer, loader, paraphrase) for a in articles]
+    rows = [article_rows(a, analyzer, loader) for a in articles]
     recall = np.mean([y.sum() > 0 for r in rows for _, y in r])
     print(f"candidate recall (a positive among candidates): {recall:.4f}", flush=True)
     if args.cv:
