@@ -119,15 +119,6 @@ def article_rows(
     return rows
 
 
-def one_sentence_paragraphs(article: SquadArticle, analyzer: Analyzer) -> SquadArticle:
-    """``article`` written as news is, one sentence a paragraph."""
-    from benchmarks.quality import squad_engine
-
-    corpus = squad_engine(article, analyzer=analyzer, model=bootstrap_model()).corpus
-    sentences = tuple(corpus.text(i) for i in range(len(corpus)))
-    return SquadArticle(article.title, sentences, article.questions)
-
-
 def train(
     rows: list[tuple[np.ndarray, np.ndarray]],
     seed: int = 0,
@@ -198,8 +189,6 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
-    parser.add_argument("--single-paragraphs", action="store_true",
-                        help="also train on each article written one sentence a paragraph")
     parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
                         help="features the trees may not use (held constant in training)")
     parser.add_argument("--monotone", nargs="*", default=[], metavar="FEATURE=+1|-1",
@@ -212,9 +201,6 @@ def main() -> int:
     out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
     loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load())) if args.semantic else None
     rows = [article_rows(a, analyzer, loader) for a in articles]
-    if args.single_paragraphs:
-        rows = [r + article_rows(one_sentence_paragraphs(a, analyzer), analyzer, loader)
-                for a, r in zip(articles, rows, strict=True)]
     recall = np.mean([y.sum() > 0 for r in rows for _, y in r])
     print(f"candidate recall (a positive among candidates): {recall:.4f}", flush=True)
     if args.cv:
