@@ -190,12 +190,12 @@ def main() -> int:
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
     parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
-                        help="features the trees may not use (held constant in training)")
+                        help="features the trees may not split on (ablations)")
     parser.add_argument("--monotone", nargs="*", default=[], metavar="FEATURE=+1|-1",
                         help="features whose effect on the score may only rise (+1) or fall")
     args = parser.parse_args()
-    names = feature_names(semantic=args.semantic)
-    args.params = {**args.params, **constraints(names, args.drop, args.monotone)}
+    params = {**args.params, **constraints(feature_names(semantic=args.semantic), args.drop,
+                                           args.monotone)}
     articles = load_squad(args.squad)
     analyzer = Analyzer()
     out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
@@ -209,7 +209,7 @@ def main() -> int:
         for fold in range(args.cv):
             test = [i for i in range(len(articles)) if i % args.cv == fold]
             train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
-            model = model_from_json(train(train_rows, args.seed, args.params, args.semantic))
+            model = model_from_json(train(train_rows, args.seed, params, args.semantic))
             result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer,
                                     loader=loader)
             n = int(result["questions"])
@@ -221,7 +221,7 @@ def main() -> int:
         print("out-of-fold: " + json.dumps(
             {k: round(v / n_total, 4) for k, v in totals.items() if k != "questions"}))
     if args.write:
-        trained = train([r for article in rows for r in article], args.seed, args.params,
+        trained = train([r for article in rows for r in article], args.seed, params,
                         args.semantic)
         partial = out.with_suffix(".json.tmp")
         partial.write_text(json.dumps(trained, separators=(",", ":")), "utf-8")
