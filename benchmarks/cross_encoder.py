@@ -26,7 +26,6 @@ import argparse
 import json
 import math
 import random
-import struct
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.export_encoder import read_safetensors  # noqa: E402
 from benchmarks.quality import (  # noqa: E402
     ARTICLE_DEV,
     SquadArticle,
@@ -96,7 +96,7 @@ class CrossEncoder(nn.Module):
         self.head = nn.Linear(WIDTH, 1)
 
     def load_minilm(self, path: Path) -> None:
-        w = read_safetensors(path)
+        w = {name: torch.from_numpy(array) for name, array in read_safetensors(path).items()}
         names = [(self.word, "embeddings.word_embeddings"),
                  (self.position, "embeddings.position_embeddings"),
                  (self.segment, "embeddings.token_type_embeddings"),
@@ -127,20 +127,6 @@ class CrossEncoder(nn.Module):
             x = layer(x, blocked)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
         return self.head(pooled).squeeze(-1)
-
-
-def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    raw = path.read_bytes()
-    (size,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + size])
-    out = {}
-    for name, spec in header.items():
-        if name == "__metadata__" or spec["dtype"] != "F32":
-            continue
-        start, end = spec["data_offsets"]
-        array = np.frombuffer(raw[8 + size + start:8 + size + end], dtype=np.float32)
-        out[name] = torch.from_numpy(array.reshape(spec["shape"]).copy())
-    return out
 
 
 def batch_of(question: list[int], sentences: Sequence[list[int]]) -> tuple[torch.Tensor, ...]:
