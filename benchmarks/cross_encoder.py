@@ -238,12 +238,14 @@ def scores_for(
 
 
 def fused_best(first: Sequence[int], second: Sequence[int]) -> int:
-    """The sentence best placed by reciprocal-rank fusion of two rankings."""
+    """The sentence best placed by reciprocal-rank fusion of two rankings; a tie goes to
+    the one ``first`` places higher."""
     score: dict[int, float] = {}
     for ranking in (first, second):
         for rank, i in enumerate(ranking):
             score[i] = score.get(i, 0.0) + 1.0 / (RRF_K + rank)
-    return max(score, key=lambda i: (score[i], -first.index(i) if i in first else 0))
+    place = {i: rank for rank, i in enumerate(first)}
+    return max(score, key=lambda i: (score[i], -place.get(i, len(first))))
 
 
 def evaluate(args: argparse.Namespace) -> None:
