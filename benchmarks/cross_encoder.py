@@ -129,10 +129,13 @@ class CrossEncoder(nn.Module):
         return self.head(pooled).squeeze(-1)
 
 
-def batch_of(question: list[int], sentences: Sequence[list[int]]) -> tuple[torch.Tensor, ...]:
-    """[CLS] question [SEP] sentence [SEP] rows, padded to the longest."""
+def batch_of(
+    pairs: Sequence[tuple[list[int], list[int]]]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """[CLS] question [SEP] sentence [SEP] rows of (question, sentence) token ids, padded
+    to the longest: ids, segment ids, mask."""
     rows = []
-    for sentence in sentences:
+    for question, sentence in pairs:
         ids = question + sentence[1:]
         segments = [0] * len(question) + [1] * (len(sentence) - 1)
         if len(ids) > MAX_PAIR_TOKENS:
@@ -151,7 +154,7 @@ def batch_of(question: list[int], sentences: Sequence[list[int]]) -> tuple[torch
 
 
 def squad_data(articles: Sequence[SquadArticle], tokenizer: WordPieceTokenizer) -> list[dict]:
-    """Per article: its sentences' token ids; per question its ids, the sentences in BM25
+    """Per article: its sentences' token ids; per question its token ids, the sentences in BM25
     order (best 40) and which sentences' quotes hold a gold answer."""
     analyzer = Analyzer()
     data = []
@@ -163,7 +166,7 @@ def squad_data(articles: Sequence[SquadArticle], tokenizer: WordPieceTokenizer) 
         for question, golds in article.questions:
             terms = list(engine.answerer.candidates(question).profile.terms)
             order = np.argsort(-engine.index.scores(terms), kind="stable")[:40]
-            questions.append({"question": question, "ids": tokenizer.encode(question, 48),
+            questions.append({"ids": tokenizer.encode(question, 48),
                               "order": order.tolist(),
                               "labels": [int(_contains(q, golds)) for q in quotes]})
         data.append({"sentences": [tokenizer.encode(corpus.text(i), 96)
@@ -203,17 +206,13 @@ def train_model(args: argparse.Namespace) -> None:
     running = math.log(args.group)
     model.train()
     for step in range(steps):
-        pairs: list[tuple[list[int], list[list[int]]]] = []
+        pairs: list[tuple[list[int], list[int]]] = []
         for g in order[step * args.questions:(step + 1) * args.questions]:
             sentences, question, positives, negatives = groups[g]
             chosen = [rng.choice(positives), *rng.sample(negatives, args.group - 1)]
-            pairs.append((question, [sentences[i] for i in chosen]))
-        rows = [batch_of(q, s) for q, s in pairs]
-        width = max(r[0].shape[1] for r in rows)
-        padded = [torch.cat([nn.functional.pad(t, (0, width - t.shape[1])) for t in part])
-                  for part in zip(*rows, strict=True)]
-        scores = model(*padded).view(len(pairs), args.group)
-        loss = nn.functional.cross_entropy(scores, torch.zeros(len(pairs), dtype=torch.long))
+            pairs += [(question, sentences[i]) for i in chosen]
+        scores = model(*batch_of(pairs)).view(args.questions, args.group)
+        loss = nn.functional.cross_entropy(scores, torch.zeros(args.questions, dtype=torch.long))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -233,7 +232,8 @@ def scores_for(
     out: list[float] = []
     with torch.no_grad():
         for start in range(0, len(sentences), 64):
-            out += model(*batch_of(question, sentences[start:start + 64])).tolist()
+            chunk = sentences[start:start + 64]
+            out += model(*batch_of([(question, s) for s in chunk])).tolist()
     return np.asarray(out)
 
 
