@@ -271,7 +271,7 @@ def evaluate(args: argparse.Namespace) -> None:
                 ce = scores_for(model, q["ids"], [data["sentences"][i] for i in pool])
                 ce_ranking = [pool[i] for i in np.argsort(-ce, kind="stable")]
                 ranked = [int(c.passage_id)
-                          for c in engine.answerer.ranked_citations(question, k=10)]
+                          for c in engine.answerer.answer(question, k=10).citations]
                 labels = q["labels"]
                 counts["bm25"] += labels[pool[0]]
                 counts["reranker"] += bool(ranked) and labels[ranked[0]]
@@ -292,9 +292,8 @@ def evaluate(args: argparse.Namespace) -> None:
                 continue
             ce = scores_for(model, tokenizer.encode(row["question"], 48), sentences)
             ce_ranking = [int(i) for i in np.argsort(-ce, kind="stable")]
-            answer = engine.answerer.answer(row["question"], k=3)
-            ranked = [int(c.passage_id)
-                      for c in engine.answerer.ranked_citations(row["question"], k=10)]
+            answer = engine.answerer.answer(row["question"], k=10)
+            ranked = [int(c.passage_id) for c in answer.citations]
             hit = {"shipped": answer.answered and bool(ranked)
                    and _contains(quotes[ranked[0]], golds),
                    "ce": _contains(quotes[ce_ranking[0]], golds),

@@ -7,9 +7,9 @@
 
 Article: hit@1 = the first citation contains a gold string; ``gold: null`` questions
 must be declined; an answerable question declined is a false decline.
-SQuAD: each article's paragraphs are indexed as one document; hit@1 and the quote
-length come from ``Answerer.answer`` (what ``citebot ask`` prints), hit@3 and MRR
-(over the ten best) from ``Answerer.ranked_citations``, the same ranking. Unanswerable
+SQuAD: each article's paragraphs are indexed as one document; hit@1, hit@3, MRR (over
+the ten best) and the quote length come from the citations of ``Answerer.answer`` with
+k = 10, what ``citebot ask --json -k 10`` lists. Unanswerable
 questions: each article's questions asked of the next article's index must be declined
 (``off_topic_declined``); ``declined`` is the share of answerable questions declined.
 """
@@ -114,9 +114,9 @@ def evaluate_squad(
         answerer = engine.answerer
         for question, golds in article.questions:
             t0 = time.perf_counter()
-            answer = answerer.answer(question, k=3)
+            answer = answerer.answer(question, k=10)
             times.append(time.perf_counter() - t0)
-            ranked = answerer.ranked_citations(question, k=10)
+            ranked = answer.citations
             n += 1
             declined += not answer.answered
             if answer.citations:

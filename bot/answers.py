@@ -23,7 +23,7 @@ def answer_text(answer: Answer, *, locators: bool = False) -> str:
         text = f"{lead} The closest passage, which may not answer it:\n\"{closest.quote}\""
         return text + (f"\n{locator(closest)}" if locators else "")
     lines = []
-    for citation in answer.citations:
+    for citation in answer.shown_citations:
         lines.append(f"\"{citation.quote}\"")
         if locators:
             lines.append(locator(citation))

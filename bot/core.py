@@ -203,7 +203,7 @@ class Core:
         if followup_of is not None:
             notices = (replies.followup_notice(followup_of.shown),)
         if answer.answered:
-            citations = tuple(_to_bot(c) for c in answer.citations)
+            citations = tuple(_to_bot(c) for c in answer.shown_citations)
             return Reply(ReplyKind.ANSWER, "", citations, notices)
         weak = tuple(_to_bot(c, weak=True) for c in answer.citations[:1])
         text = replies.decline(answer.missing_terms, has_closest=bool(weak))

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from retrieval.semantic import SemanticScorer
 
 CANDIDATES = 50
-# A further citation is shown only when the model finds it at least this likely
-# relative to the best one (score gap of ln 4 ~ a quarter of the top's odds).
+# A further citation is shown to a reader only when the model finds it at least this
+# likely relative to the best one (score gap of ln 4 ~ a quarter of the top's odds); the
+# answer still lists the k best for programs (``ask --json``: hit@3, MRR).
 FURTHER_CITATION_GAP = math.log(4.0)
 # Weight of a section heading's evidence (heading_evidence, a share in [0, ~1.5]) added
 # to the model score. SQuAD has no headings, so this is not learned; chosen on the
@@ -74,7 +75,10 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the documents say about a question."""
+    """What the documents say about a question.
+
+    ``citations``: the k best quotes, best first. ``shown``: how many of them (the first)
+    a reader is shown, the best and those the model finds close to it; None: all."""
 
     question: str
     answered: bool
@@ -82,6 +86,11 @@ class Answer:
     missing_terms: tuple[str, ...] = ()
     reason: str | None = None
     extra: dict[str, float] = field(default_factory=dict, compare=False)
+    shown: int | None = None
+
+    @property
+    def shown_citations(self) -> tuple[Citation, ...]:
+        return self.citations if self.shown is None else self.citations[: self.shown]
 
 
 @dataclass(frozen=True)
@@ -377,24 +386,14 @@ class Answerer:
         if len(ranking.ids) == 0:
             reason = verdict.reason or "The documents do not mention these words."
             return Answer(question, False, missing_terms=verdict.missing, reason=reason)
-        top = float(ranking.scores[0])
-        pairs = zip(ranking.ids.tolist(), ranking.scores.tolist(), strict=True)
-        chosen = [
-            (i, s) for n, (i, s) in enumerate(pairs) if n == 0 or s >= top - FURTHER_CITATION_GAP
-        ][:k]
+        scores = ranking.scores[:k].tolist()
+        shown = sum(1 for s in scores if s >= scores[0] - FURTHER_CITATION_GAP)
         citations = tuple(
-            self.citation(i, s, weak=not verdict.answered) for i, s in chosen
+            self.citation(i, s, weak=not verdict.answered)
+            for i, s in zip(ranking.ids[:k].tolist(), scores, strict=True)
         )
         return Answer(question, verdict.answered, citations, verdict.missing, verdict.reason,
-                      extra={"support": verdict.support})
-
-    def ranked_citations(self, question: str, *, k: int = 10) -> tuple[Citation, ...]:
-        """The ``k`` best quotes regardless of strength (benchmarks: hit@3, MRR)."""
-        ranking = self.rank(question)
-        return tuple(
-            self.citation(int(i), float(s), weak=False)
-            for i, s in zip(ranking.ids[:k], ranking.scores[:k], strict=True)
-        )
+                      extra={"support": verdict.support}, shown=shown)
 
     def citation(self, passage_id: int, score: float, *, weak: bool) -> Citation:
         corpus = self.index.corpus

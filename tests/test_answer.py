@@ -59,11 +59,18 @@ def test_locator_fields(engine: Engine) -> None:
     assert top.paragraph == 16
 
 
-def test_further_citations_only_when_strong(engine: Engine) -> None:
+def test_k_citations_and_readers_see_the_close_ones(engine: Engine) -> None:
     answer = engine.answerer.answer("Who posted the recording?", k=3)
     scores = [c.score for c in answer.citations]
-    assert scores == sorted(scores, reverse=True)
-    assert all(s >= scores[0] - 1.4 for s in scores)
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+    shown = answer.shown_citations
+    assert shown and shown == answer.citations[: len(shown)]
+    assert all(c.score >= scores[0] - 1.39 for c in shown)
+    assert all(c.score < scores[0] - 1.38 for c in answer.citations[len(shown):])
+    assert len(shown) < 3  # the recording's poster is one sentence; the others are far
+    declined = engine.answerer.answer("What did Joe Biden say about the recording?", k=4)
+    assert not declined.answered and len(declined.citations) == 4
+    assert all(c.weak for c in declined.citations)
 
 
 def test_long_and_odd_questions_are_handled(engine: Engine) -> None:

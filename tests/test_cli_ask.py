@@ -74,6 +74,16 @@ def test_cli_subprocess_json_from_stdin() -> None:
     assert all(len(r["citations"]) <= 1 for r in rows)
 
 
+def test_cli_json_lists_k_citations_and_text_shows_the_close_ones() -> None:
+    done = _cli("--json", "-k", "4", "Who posted the recording?")
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)
+    scores = [c["score"] for c in row["citations"]]
+    assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+    shown = [c for c in row["citations"] if f'"{c["quote"]}"' in row["text"]]
+    assert shown == row["citations"][: len(shown)] and 1 <= len(shown) < 4
+
+
 def test_cli_empty_question_gives_help_and_exit_2() -> None:
     done = _cli("   ")
     assert done.returncode == 2 and "Ask a question" in done.stdout
