@@ -35,6 +35,15 @@ GENERAL_ONLY_THRESHOLD = 0.6
 # holds a word of close meaning, by this cosine at least (retrieval.related): "talk" in
 # a paragraph that says "conversation" (0.76).
 RELATED_MIN_COSINE = 0.7
+# Words that frame a request rather than say what it is about ("*Tell* me who ...",
+# "According to the *article*, ..."): when the documents lack one, it is not missing
+# content. When they hold it ("Which *article* covers defence?"), it counts as any word.
+_REQUEST_WORDS_TEXT = (
+    "tell explain describe give show know please find list summarize summarise summary "
+    "article articles document documents doc docs text texts story passage passages "
+    "mention mentioned mentions detail details information info according"
+)
+REQUEST_WORDS = frozenset(_REQUEST_WORDS_TEXT.split())
 # Questions whose answer is a value: a missing word there usually names the value asked
 # for ("How much does it *cost*?"), so it weighs as much as a missing name.
 _VALUE_TYPES = frozenset({QuestionType.QUANTITY, QuestionType.MEASURE, QuestionType.WHEN})
@@ -113,8 +122,6 @@ class Abstainer:
                     continue
                 is_name = n > 0 and raw[:1].isupper()
                 seen[word] = (raw if len(words) == 1 else word, is_name)
-        if not seen:
-            return Verdict(False, (), "The question has no words to look up.")
         stems = {w: analyzer.stem(w) for w in seen}
         vocab = index.vocabulary
         in_headings = self._in_headings
@@ -122,6 +129,10 @@ class Abstainer:
             vocab = frozenset(
                 s for s in stems.values() if s in vocab or in_headings(s)
             )
+        for w in [w for w in seen if w in REQUEST_WORDS and stems[w] not in vocab]:
+            del seen[w]
+        if not seen:
+            return Verdict(False, (), "The question has no words to look up.")
         missing = tuple(seen[w][0] for w in seen if stems[w] not in vocab)
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:

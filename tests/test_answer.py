@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from retrieval.answer import Answerer
 from retrieval.corpus import Corpus
 from retrieval.documents import document_from_paragraphs
-from retrieval.engine import Engine
+from retrieval.engine import Engine, build_engine
 from retrieval.index import BM25Index
 from retrieval.quotes import is_fragment
 from retrieval.rerank import load_model, model_from_json
@@ -50,6 +52,38 @@ def test_declines_when_specific_words_are_missing(
     assert not answer.answered
     assert set(missing) <= set(answer.missing_terms)
     assert all(c.weak for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tell me who posted the recording.",
+        "According to the article, who posted the recording?",
+        "Please explain who posted the recording",
+        "Can you tell me who posted the recording?",
+    ],
+)
+def test_request_framing_is_not_missing_content(engine: Engine, question: str) -> None:
+    answer = engine.answerer.answer(question)
+    assert answer.answered and answer.missing_terms == ()
+    assert "Margarita Simonyan" in answer.citations[0].quote
+
+
+def test_request_framing_alone_is_nothing_to_look_up(engine: Engine) -> None:
+    answer = engine.answerer.answer("Please tell me.")
+    assert not answer.answered and answer.missing_terms == ()
+
+
+def test_request_words_the_documents_hold_are_content(tmp_path: Path) -> None:
+    doc = tmp_path / "treaty.txt"
+    doc.write_text("The treaty was signed in Washington by twelve countries in April 1949. "
+                   "Article 5 of the treaty covers mutual defence between its members.\n\n"
+                   "Its other articles deal with consultation, new members and withdrawal.\n")
+    engine = build_engine([doc])
+    answer = engine.answerer.answer("Which article covers mutual defence?")
+    assert answer.answered and "Article 5" in answer.citations[0].quote
+    declined = engine.answerer.answer("What does the article say about the weather?")
+    assert not declined.answered and "weather" in declined.missing_terms
 
 
 def test_locator_fields(engine: Engine) -> None:
