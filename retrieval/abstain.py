@@ -165,12 +165,19 @@ class Abstainer:
         met = supported.union(t for t, c in kin.items() if c > 0.0)
         specific = any(t not in general for t in met) or len(met) >= PHRASE_WORDS
         value = profile.qtype in _VALUE_TYPES
+        # A missing general word used as the question's verb ("What does the bridge
+        # *connect*?") is likely the documents' own verb in other words; a missing noun
+        # ("Who won the *football* match?") is a topic they may not cover.
+        verbs = predicate_words(sequence)
+        paraphrased = {w for w in seen if stems[w] not in vocab and not seen[w][1]
+                       and stems[w] in general and w in verbs}
         lacking = 0.0
         partly = 0.0  # the part of missing words' weight met by related words
         for w in seen:
             if stems[w] in vocab:
                 continue
-            weight_w = unseen * _missing_weight(seen[w][1], stems[w] in general and specific, value)
+            weight_w = unseen * _missing_weight(
+                seen[w][1], stems[w] in general and (specific or w in paraphrased), value)
             cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
             lacking += weight_w
             partly += weight_w * cosine
@@ -179,7 +186,7 @@ class Abstainer:
         total = math.fsum(weight.values()) + lacking
         partly += math.fsum(weight[t] * c for t, c in kin.items())
         support = (math.fsum(weight[t] for t in supported) + partly) / total if total > 0 else 0.0
-        specific = specific or not missing
+        specific = specific or all(w in paraphrased for w in seen if stems[w] not in vocab)
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)
         return Verdict(False, missing, "The documents do not seem to answer this.", support)
@@ -205,6 +212,41 @@ class Abstainer:
         if heading is not None:
             found.update(t for t in present if t in heading)
         return found
+
+
+_DO_OR_MODAL = frozenset({
+    "do", "does", "did", "can", "could", "will", "would", "should", "may", "might", "must",
+    "shall",
+})
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+_PERFECT = frozenset({"has", "have", "had"})
+_PREPOSITIONS = frozenset({
+    "of", "in", "on", "at", "to", "for", "from", "with", "about", "by", "into", "over",
+    "under", "after", "before", "between", "against", "during", "through", "than", "like",
+})
+
+
+def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
+    """Words a question uses as its verb, by their place in it (no tagger): the word after
+    an opening "who" ("Who *led* the call?"), an -ed or -en word after a form of be or
+    have ("have *joined*", "be *sacked*"), and the last word after do or a modal with no
+    preposition between ("What does the bridge *connect*?", "... can they *fly*?"), or
+    after a form of be when it ends in -ed ("Where was the recording *published*?")."""
+    words = list(sequence[:40])
+    found: set[str] = set()
+    if len(words) > 1 and words[0] == "who":
+        found.add(words[1])
+    for before, word in zip(words, words[1:], strict=False):
+        if (before in _PERFECT or before in _BE) and word.endswith(("ed", "en")):
+            found.add(word)
+    for i, word in enumerate(words[:-1]):
+        if word in _DO_OR_MODAL or word in _BE:
+            rest = words[i + 1 :]
+            if len(rest) >= 2 and _PREPOSITIONS.isdisjoint(rest) and _PERFECT.isdisjoint(rest):
+                last = rest[-1]
+                if word in _DO_OR_MODAL or last.endswith("ed"):
+                    found.add(last)
+    return frozenset(found)
 
 
 def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:

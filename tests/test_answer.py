@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval.abstain import predicate_words
+from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer
 from retrieval.corpus import Corpus
 from retrieval.documents import document_from_paragraphs
@@ -84,6 +86,33 @@ def test_request_words_the_documents_hold_are_content(tmp_path: Path) -> None:
     assert answer.answered and "Article 5" in answer.citations[0].quote
     declined = engine.answerer.answer("What does the article say about the weather?")
     assert not declined.answered and "weather" in declined.missing_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "verbs"),
+    [
+        ("What does the bridge connect?", {"connect"}),
+        ("Who led the call?", {"led"}),
+        ("Where was the recording published?", {"published"}),
+        ("Could a Russian have joined the call?", {"joined"}),
+        ("Will anyone be sacked?", {"sacked"}),
+        ("Who won the football match?", {"won"}),
+        ("What did the officers say about the Kerch bridge?", set()),
+        ("Will there be consequences for the officers?", set()),
+        ("What is the population of Canada?", set()),
+    ],
+)
+def test_predicate_words_by_their_place(question: str, verbs: set[str]) -> None:
+    assert predicate_words(Analyzer().words(question)) == verbs
+
+
+def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
+    # Only general words found either way: the missing verb is likely the documents'
+    # "linking" in other words, the missing noun a topic they do not cover.
+    verb = engine.answerer.answer("What does the bridge connect?")
+    assert verb.answered and "Kerch Strait" in verb.citations[0].quote
+    noun = engine.answerer.answer("Who won the football match?")
+    assert not noun.answered and noun.missing_terms == ("football",)
 
 
 def test_locator_fields(engine: Engine) -> None:
