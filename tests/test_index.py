@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
-from retrieval.engine import Engine
+import numpy as np
+import pytest
+
+from retrieval.engine import Engine, build_engine
 
 
 def test_top_returns_best_first_with_positive_scores(engine: Engine) -> None:
@@ -30,3 +33,22 @@ def test_search_gives_typed_results_and_unknown_terms_score_nothing(engine: Engi
     assert index.search(["zzzunknown"], k=3) == []
     assert index.idf("zzzunknown") == 0.0
     assert index.idf("webex") > index.idf("record")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The mayor said the new bridge would open in the spring of next year.\n",
+        "The mayor said the new bridge would open in the spring of next year.\n\n"
+        "Engineers held a long meeting about the budget of the whole project.\n",
+    ],
+)
+def test_a_one_or_two_sentence_document_can_be_asked(tmp_path: Path, text: str) -> None:
+    # Okapi's idf is zero or less for every term of so small a corpus.
+    doc = tmp_path / "note.txt"
+    doc.write_text(text)
+    engine = build_engine([doc])
+    assert all(engine.index.idf(t) > 0 for t in engine.index.vocabulary)
+    answer = engine.answerer.answer("When will the new bridge open?")
+    assert answer.answered and "bridge would open" in answer.citations[0].quote
+    assert not engine.answerer.answer("What is the capital of Australia?").answered
