@@ -346,16 +346,16 @@ def _okapi_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
     """rank-bm25's BM25Okapi idf: log((n - df + .5) / (df + .5)), negatives floored.
 
     ``math.log`` per distinct df (as rank-bm25 does), summed in first-appearance order.
-    Where that leaves no term a positive idf (a corpus of one or two passages, in which
-    every term is in half of them or more), nothing could be found, so such a corpus
-    takes Lucene's idf instead, log(1 + (n - df + .5) / (df + .5)), positive for all.
+    In a corpus of one or two passages every term is in half of them or more, so that
+    leaves no term a positive idf and nothing could be found: such a corpus takes
+    Lucene's idf instead, log(1 + (n - df + .5) / (df + .5)), positive for every term.
     """
     values, inverse = np.unique(df, return_inverse=True)
     table = np.array([math.log(n - f + 0.5) - math.log(f + 0.5) for f in values.tolist()])
     idf = table[inverse].reshape(-1)
     average = float(np.cumsum(idf)[-1]) / idf.shape[0]
     idf[idf < 0] = epsilon * average
-    if idf.shape[0] and not (idf > 0).any():
+    if n <= 2:
         lucene = np.array([math.log1p((n - f + 0.5) / (f + 0.5)) for f in values.tolist()])
         idf = lucene[inverse].reshape(-1)
     return idf

@@ -1,7 +1,8 @@
 """BM25 over sentence passages: rank-bm25's BM25Okapi scores, from an impact index.
 
 The scores are rank-bm25's (``BM25Okapi(tokens, k1=, b=, epsilon=).get_scores``: its idf
-with the epsilon floor for negative idf, its length normalisation); they are computed
+with the epsilon floor for negative idf, its length normalisation; a corpus of one or two
+passages, where Okapi's idf is never positive, takes Lucene's idf); they are computed
 from precomputed term impacts (retrieval/impact.py), so a question touches only the
 postings of its own terms. tests/test_impact.py holds the two to equality.
 """
