@@ -34,6 +34,11 @@ _PROMO_EXACT = re.compile(r"^\s*(?:advertisement|sponsored content|share this ar
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _WORD_CHARS = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
+_FENCE = re.compile(r"^(```|~~~)")
+_ITEM = "\x00"  # marks a block's first line as a list item, table row or code (see _blocks)
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
 # Above this many paragraphs a document keeps them as arrays (retrieval/paragraphs.py).
@@ -106,28 +111,62 @@ def _is_debris(line: str) -> bool:
 
 
 def _blocks(body: str) -> list[list[str]]:
-    """Blank-line separated blocks of stripped lines, with debris lines removed."""
+    """Blank-line separated blocks of stripped lines, with debris lines removed.
+
+    A Markdown heading is a block ``["#" + text]``. A list item, a table row and a fenced
+    code block are blocks of their own, their first line prefixed with ``_ITEM`` (never a
+    heading nor part of another paragraph); list markers, table rules, the table's outer
+    pipes and the fences are dropped.
+    """
     blocks: list[list[str]] = []
     current: list[str] = []
+    fence: str | None = None  # the open code fence ("```" or "~~~")
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            blocks.append(current)
+            current = []
+
     for raw_line in body.split("\n"):
         line = raw_line.strip()
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and line.startswith(fence):
+                fence = None
+                flush()
+            elif line:
+                current.append(line if current else _ITEM + line)
+            continue
+        if opening:
+            flush()
+            fence = opening.group(1)
+            continue
         if not line:
-            if current:
-                blocks.append(current)
-                current = []
+            flush()
             continue
         if _is_debris(line):
             continue
         heading = _MD_HEADING.match(line)
         if heading:
-            if current:
-                blocks.append(current)
-                current = []
+            flush()
             blocks.append(["#" + heading.group(2)])
             continue
+        if _TABLE_ROW.match(line):
+            flush()
+            if not _TABLE_RULE.match(line):
+                blocks.append([_ITEM + " | ".join(c.strip() for c in line[1:-1].split("|"))])
+            continue
+        item = _LIST_ITEM.match(line)
+        # A marker opens an item at a block's start, after an item or after a finished
+        # sentence; after a line that breaks off ("... as O" / "2. Diatomic ...") it is
+        # a hard-wrapped sentence going on.
+        if item and (not current or current[0].startswith(_ITEM)
+                     or current[-1][-1] in _TERMINAL + ":"):
+            flush()
+            line = _ITEM + line[item.end() :]
         current.append(line)
-    if current:
-        blocks.append(current)
+    flush()
     return blocks
 
 
@@ -210,6 +249,10 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:
             merged.append((block[0][1:].strip(), True))
+            continue
+        if block[0].startswith(_ITEM):
+            block[0] = block[0][len(_ITEM) :]
+            merged.append((_join_lines(block, vocab), False))
             continue
         text = _join_lines(block, vocab)
         if merged and not merged[-1][1] and _continues(merged[-1][0], text):

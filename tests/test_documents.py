@@ -79,6 +79,49 @@ def test_headings_become_sections() -> None:
     assert [p.number for p in doc.body_paragraphs] == [1, 2, 3]
 
 
+def test_list_items_are_paragraphs_of_their_own() -> None:
+    raw = (
+        "## Changes\n\n"
+        "- Offline mode keeps the last 30 days\n  of messages on the device.\n"
+        "- The login crash was caused by a stale token.\n"
+        "* Faster sync\n"
+        "1. Open the settings.\n"
+        "2) Choose a folder.\n\n"
+        "The release follows the beta.\n- An item right after a line of text.\n"
+    )
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == [
+        "Offline mode keeps the last 30 days of messages on the device.",
+        "The login crash was caused by a stale token.",
+        "Faster sync",
+        "Open the settings.",
+        "Choose a folder.",
+        "The release follows the beta.",
+        "An item right after a line of text.",
+    ]
+    assert [p.section for p in doc.body_paragraphs] == ["Changes"] * 7  # no item is a heading
+
+
+def test_a_wrapped_line_that_opens_with_a_number_is_no_list_item() -> None:
+    raw = "Most oxygen in the air is O\n2. Ozone, O\n3) is rarer.\n"
+    doc = clean_document(raw, path="a.txt")
+    assert _bodies(doc) == ["Most oxygen in the air is O 2. Ozone, O 3) is rarer."]
+
+
+def test_table_rows_are_paragraphs_and_rules_are_dropped() -> None:
+    raw = ("These are the minimum versions.\n\n"
+           "| Platform | Minimum |\n|---|:---:|\n| Android | 10 |\n")
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == ["These are the minimum versions.", "Platform | Minimum", "Android | 10"]
+
+
+def test_fenced_code_keeps_its_lines_without_the_fences() -> None:
+    raw = "Install it as follows.\n\n```bash\npip install app==2.4\nApp --check\n```\n\nDone.\n"
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == ["Install it as follows.", "pip install app==2.4 App --check", "Done."]
+    assert not any(p.is_heading for p in doc.paragraphs)
+
+
 def test_front_matter_gives_title_and_url() -> None:
     raw = "---\ntitle: A Better Title\nurl: https://example.org/x\n---\nBody text here."
     doc = clean_document(raw, path="file-name.txt")
