@@ -168,9 +168,10 @@ class Abstainer:
         # A missing general word used as the question's verb ("What does the bridge
         # *connect*?") is likely the documents' own verb in other words; a missing noun
         # ("Who won the *football* match?") is a topic they may not cover.
-        verbs = predicate_words(sequence)
-        paraphrased = {w for w in seen if stems[w] not in vocab and not seen[w][1]
-                       and stems[w] in general and w in verbs}
+        lacking_general = [w for w in seen if stems[w] not in vocab and not seen[w][1]
+                           and stems[w] in general]
+        verbs = predicate_words(sequence) if lacking_general else frozenset()
+        paraphrased = {w for w in lacking_general if w in verbs}
         lacking = 0.0
         partly = 0.0  # the part of missing words' weight met by related words
         for w in seen:

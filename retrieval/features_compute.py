@@ -47,7 +47,8 @@ def _rank(values: np.ndarray) -> np.ndarray:
     if n <= 32:  # a list sort beats four numpy calls for a few values
         listed = values.tolist()
         ranks = [0.0] * n
-        for place, i in enumerate(sorted(range(n), key=lambda j: -listed[j])):
+        # reverse=True keeps equal values in their order, as a stable sort of -value does
+        for place, i in enumerate(sorted(range(n), key=listed.__getitem__, reverse=True)):
             ranks[i] = float(place)
         return np.array(ranks)
     order = np.argsort(-values, kind="stable")
