@@ -37,7 +37,10 @@ _WORD_CHARS = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 _TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
-_FENCE = re.compile(r"^(```|~~~)")
+# A fence line holds the fence and at most a language name ("```python").
+_FENCE = re.compile(r"^(```|~~~)[\w+#.-]*$")
+_FENCE_START = frozenset("`~")
+_ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item, table row or code (see _blocks)
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
@@ -130,7 +133,10 @@ def _blocks(body: str) -> list[list[str]]:
 
     for raw_line in body.split("\n"):
         line = raw_line.strip()
-        opening = _FENCE.match(line)
+        # Each pattern is tried only on lines opening with its character (millions of
+        # lines in a large document).
+        first = line[:1]
+        opening = _FENCE.match(line) if first in _FENCE_START else None
         if fence is not None:
             if opening and line.startswith(fence):
                 fence = None
@@ -152,12 +158,12 @@ def _blocks(body: str) -> list[list[str]]:
             flush()
             blocks.append(["#" + heading.group(2)])
             continue
-        if _TABLE_ROW.match(line):
+        if first == "|" and _TABLE_ROW.match(line):
             flush()
             if not _TABLE_RULE.match(line):
                 blocks.append([_ITEM + " | ".join(c.strip() for c in line[1:-1].split("|"))])
             continue
-        item = _LIST_ITEM.match(line)
+        item = _LIST_ITEM.match(line) if first in _ITEM_START or first.isdigit() else None
         # A marker opens an item at a block's start, after an item or after a finished
         # sentence; after a line that breaks off ("... as O" / "2. Diatomic ...") it is
         # a hard-wrapped sentence going on.

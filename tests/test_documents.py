@@ -108,6 +108,12 @@ def test_a_wrapped_line_that_opens_with_a_number_is_no_list_item() -> None:
     assert _bodies(doc) == ["Most oxygen in the air is O 2. Ozone, O 3) is rarer."]
 
 
+def test_a_line_that_only_opens_with_backticks_is_no_fence() -> None:
+    raw = "```c int main(void); is the entry point.\n\nThe next paragraph.\n"
+    doc = clean_document(raw, path="a.txt")
+    assert _bodies(doc) == ["```c int main(void); is the entry point.", "The next paragraph."]
+
+
 def test_table_rows_are_paragraphs_and_rules_are_dropped() -> None:
     raw = ("These are the minimum versions.\n\n"
            "| Platform | Minimum |\n|---|:---:|\n| Android | 10 |\n")
