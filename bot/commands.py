@@ -14,10 +14,15 @@ _ALIASES = {
     "help": "help", "commands": "help", "usage": "help",
     "start": "help",
 }
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|hiya|howdy|yo|hallo|hola|greetings|good (?:morning|afternoon|evening)|"
-    r"thanks|thank you|ty|cheers|ping)(?:\s+(?:there|all|everyone|bot|citebot))?[\s!.,?]*$",
-    re.IGNORECASE,
+_GREETING_WORDS = (
+    r"(?:hi|hello|hey|hiya|howdy|yo|hallo|hola|greetings|good (?:morning|afternoon|evening)|"
+    r"thanks|thank you|ty|cheers|ping)(?:\s+(?:there|all|everyone|bot|citebot))?"
+)
+_GREETING = re.compile(rf"^{_GREETING_WORDS}[\s!.,?]*$", re.IGNORECASE)
+# A greeting or an address before the question ("Hi! Who ...?", "@citebot who ...?",
+# "citebot: who ...?"): not part of what is asked.
+_ADDRESS = re.compile(
+    rf"^(?:{_GREETING_WORDS}|@[\w.-]{{1,40}}|citebot)\s*[!.,:;]?\s+(?=\S)", re.IGNORECASE
 )
 # Zero-width and bidi formatting characters users paste by accident (or on purpose).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
@@ -64,7 +69,7 @@ def parse(text: str, *, command: str | None = None) -> Command:
     ``summary [TOPIC]``, ``sources``, ``help`` (optionally with a leading ``/`` or ``!``);
     a greeting or empty text is ``help``; anything else is a question.
     """
-    text = clean_text(text)
+    text = _without_address(clean_text(text))
     if command is not None:
         name = command_name(command)
         if name == "ask" and (not text or _GREETING.match(text)):
@@ -87,6 +92,16 @@ def parse(text: str, *, command: str | None = None) -> Command:
     if slashed and alias is None:
         return Command("help", "")
     return Command("ask", text)
+
+
+def _without_address(text: str) -> str:
+    """``text`` without the greetings and addresses it opens with (a greeting alone stays)."""
+    for _ in range(3):
+        found = None if _GREETING.match(text) else _ADDRESS.match(text)
+        if found is None:
+            break
+        text = text[found.end() :]
+    return text
 
 
 def _bare_command(name: str, rest: str, head: str) -> bool:

@@ -36,12 +36,14 @@ GENERAL_ONLY_THRESHOLD = 0.6
 # a paragraph that says "conversation" (0.76).
 RELATED_MIN_COSINE = 0.7
 # Words that frame a request rather than say what it is about ("*Tell* me who ...",
-# "According to the *article*, ..."): when the documents lack one, it is not missing
-# content. When they hold it ("Which *article* covers defence?"), it counts as any word.
+# "According to the *article*, ...", "*Hi*, who ..."): when the documents lack one, it is
+# not missing content. When they hold it ("Which *article* covers defence?"), it counts as
+# any word.
 _REQUEST_WORDS_TEXT = (
     "tell explain describe give show know please find list summarize summarise summary "
     "article articles document documents doc docs text texts story passage passages "
-    "mention mentioned mentions detail details information info according"
+    "mention mentioned mentions detail details information info according "
+    "hi hello hey thanks thank cheers"
 )
 REQUEST_WORDS = frozenset(_REQUEST_WORDS_TEXT.split())
 # Questions whose answer is a value: a missing word there usually names the value asked

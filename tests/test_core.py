@@ -40,6 +40,25 @@ async def test_greetings_and_empty_text_get_help(engine: Engine, text: str) -> N
     assert "summary" in reply.text and "sources" in reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi! Who posted the recording?",
+        "hey there, who posted the recording?",
+        "Good morning. Who posted the recording?",
+        "@citebot who posted the recording?",
+        "citebot: who posted the recording?",
+        "Thanks! Who posted the recording?",
+    ],
+)
+async def test_a_greeting_or_address_before_a_question_is_not_part_of_it(
+    engine: Engine, text: str
+) -> None:
+    reply = await say(make_core(engine), text)
+    assert reply.kind is ReplyKind.ANSWER and reply.answered
+    assert "Simonyan" in reply.citations[0].quote
+
+
 async def test_a_question_is_answered_with_verbatim_quotes(engine: Engine) -> None:
     reply = await say(make_core(engine), "Who posted the recording?")
     assert reply.kind is ReplyKind.ANSWER and reply.answered
