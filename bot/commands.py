@@ -24,6 +24,28 @@ _GREETING = re.compile(rf"^{_GREETING_WORDS}[\s!.,?]*$", re.IGNORECASE)
 _ADDRESS = re.compile(
     rf"^(?:{_GREETING_WORDS}|@[\w.-]{{1,40}}|citebot)\s*[!.,:;]?\s+(?=\S)", re.IGNORECASE
 )
+# A summary asked for in plain words: "Can you summarize X?", "Give me a summary of X",
+# "What is this article about?", "tl;dr".
+_SUMMARY_REQUEST = re.compile(
+    r"^(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"(?:summari[sz]e|sum\s+up|give\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|the\s+)?"
+    r"(?:summary|overview)(?:\s+(?:of|on|about))?)\b(?P<topic>.*?)[\s?!.,]*(?:please)?[\s?!.]*$",
+    re.IGNORECASE,
+)
+_ABOUT_THE_DOCUMENTS = re.compile(
+    r"^(?:what(?:['’]s|\s+is|\s+are)|whats)\s+(?:this|the|these|that|those)\s+"
+    r"(?:articles?|documents?|docs?|texts?|story|stories|files?|reports?|piece)\s+"
+    r"(?:all\s+)?about[\s?!.]*$|^tl;?dr[\s?!.]*$",
+    re.IGNORECASE,
+)
+# A summary topic that only names the documents themselves: the whole summary.
+_WHOLE_TOPIC = re.compile(
+    r"^(?:(?:of|about|on|for)\s+)?(?:(?:the|this|these|that|those|all|whole|entire|full|"
+    r"your)\s+)*(?:articles?|documents?|docs?|texts?|story|stories|files?|sources?|news|"
+    r"everything|it|them|what\s+happened)?[\s.!?]*$",
+    re.IGNORECASE,
+)
+_TOPIC_LEAD = re.compile(r"^(?:of|about|on|for)\s+", re.IGNORECASE)
 # Zero-width and bidi formatting characters users paste by accident (or on purpose).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
@@ -74,9 +96,16 @@ def parse(text: str, *, command: str | None = None) -> Command:
         name = command_name(command)
         if name == "ask" and (not text or _GREETING.match(text)):
             return Command("help", "")
-        return Command(name, text if name in ("ask", "summary") else "")
+        if name == "summary":
+            return Command(name, summary_topic(text))
+        return Command(name, text if name == "ask" else "")
     if not text or _GREETING.match(text):
         return Command("help", "")
+    if _ABOUT_THE_DOCUMENTS.match(text):
+        return Command("summary", "")
+    request = _SUMMARY_REQUEST.match(text)
+    if request:
+        return Command("summary", summary_topic(request.group("topic")))
     head, _, rest = text.partition(" ")
     if "\n" in head:
         head, _, more = head.partition("\n")
@@ -88,10 +117,21 @@ def parse(text: str, *, command: str | None = None) -> Command:
         argument = rest.strip()
         if alias == "ask" and not argument:
             return Command("help", "")
-        return Command(alias, argument if alias in ("ask", "summary") else "")
+        if alias == "summary":
+            return Command(alias, summary_topic(argument))
+        return Command(alias, argument if alias == "ask" else "")
     if slashed and alias is None:
         return Command("help", "")
     return Command("ask", text)
+
+
+def summary_topic(text: str) -> str:
+    """The topic of a summary request; "" (the whole documents) when it only names them
+    ("the article", "of the whole document", "what happened")."""
+    text = text.strip(" \t,;:")
+    if _WHOLE_TOPIC.match(text):
+        return ""
+    return _TOPIC_LEAD.sub("", text)
 
 
 def _without_address(text: str) -> str:

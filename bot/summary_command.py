@@ -7,6 +7,7 @@ import json
 from typing import TextIO
 
 from bot.citations import citation_json
+from bot.commands import summary_topic
 from bot.config import Settings
 from bot.engine_setup import engine_from_settings
 from bot.render import plain_text
@@ -39,7 +40,7 @@ def run_summary(args: argparse.Namespace, *, stdout: TextIO) -> int:
     settings = Settings.from_env()
     engine = engine_from_settings(settings, args.docs)
     summarizer = Summarizer(index=engine.index, max_sentences=settings.summary_sentences)
-    topic = " ".join(args.topic).strip() or None
+    topic = summary_topic(" ".join(args.topic)) or None
     summary = summarizer.summarize(topic)
     if args.json:
         stdout.write(json.dumps(summary_to_json(summary), ensure_ascii=False) + "\n")

@@ -49,9 +49,15 @@ WANTED_KIND: dict[QuestionType, int] = {
 }
 
 
+# Contractions typed without the apostrophe ("whats the range ...").
+_WH_CONTRACTIONS = {"whats": "what", "whos": "who", "wheres": "where", "whens": "when",
+                    "hows": "how", "whys": "why"}
+
+
 def question_type(words: Sequence[str]) -> QuestionType:
     """Classify folded question words; looks at the first wh-word found."""
-    for i, word in enumerate(words[:25]):
+    for i, raw in enumerate(words[:25]):
+        word = _WH_CONTRACTIONS.get(raw, raw)
         following = words[i + 1] if i + 1 < len(words) else ""
         if word in ("who", "whom", "whose"):
             return QuestionType.WHO

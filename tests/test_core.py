@@ -96,6 +96,50 @@ async def test_summary_command_and_slash_command(engine: Engine) -> None:
     assert any("Peskov" in c.quote for c in topic.citations)
 
 
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("Summarize the article", None),
+        ("summary of the article", None),
+        ("Can you summarize what happened?", None),
+        ("Could you give me a summary, please?", None),
+        ("What is this article about?", None),
+        ("what's the story about", None),
+        ("tl;dr", None),
+        ("the whole document", "summary"),
+        ("this article", "summary"),
+    ],
+)
+async def test_summary_requests_in_plain_words(
+    engine: Engine, text: str, command: str | None
+) -> None:
+    reply = await say(make_core(engine), text, command=command)
+    assert reply.kind is ReplyKind.SUMMARY
+    assert reply.text.startswith("Summary of Taurus leak") and 1 < len(reply.citations) <= 7
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Can you summarize Russia's reaction?", "summary of Russia's reaction",
+     "Give me a summary of Russia's reaction"],
+)
+async def test_summary_requests_with_a_topic(engine: Engine, text: str) -> None:
+    reply = await say(make_core(engine), text)
+    assert reply.kind is ReplyKind.SUMMARY and reply.citations
+    assert any("Peskov" in c.quote for c in reply.citations)
+
+
+async def test_questions_about_the_documents_are_still_questions(engine: Engine) -> None:
+    reply = await say(make_core(engine), "What is the recording about?")
+    assert reply.kind is ReplyKind.ANSWER
+
+
+@pytest.mark.parametrize("text", ["whats the range of taurus", "whos simonyan"])
+async def test_wh_contractions_without_apostrophe(engine: Engine, text: str) -> None:
+    reply = await say(make_core(engine), text)
+    assert reply.kind is ReplyKind.ANSWER and "whats" not in reply.missing_terms
+
+
 async def test_slash_ask_command(engine: Engine) -> None:
     reply = await say(make_core(engine), "Who posted the recording?", command="ask")
     assert reply.kind is ReplyKind.ANSWER

@@ -101,3 +101,5 @@ def test_cli_summary_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert any("Peskov" in c["quote"] for c in topic["citations"])
     assert main(["summary", "the", "weather", "--docs", str(ARTICLE)]) == 0
     assert "don't cover" in capsys.readouterr().out
+    assert main(["summary", "--json", "of", "the", "whole", "article", "--docs", str(ARTICLE)]) == 0
+    assert json.loads(capsys.readouterr().out)["topic"] is None
