@@ -48,20 +48,21 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
         yield line.rstrip("\r\n")
 
 
-def _split_docs_and_question(args: argparse.Namespace) -> None:
-    """``--docs a.txt "Who ...?"``: ``--docs`` takes several paths, so a question written
-    after it lands among them. Trailing entries that are not existing paths (after at
-    least one path) are the question."""
+def _split_docs_and_words(args: argparse.Namespace, field: str) -> None:
+    """``--docs a.txt "Who ...?"``: ``--docs`` takes several paths, so a question (or a
+    summary topic, ``field``) written after it lands among them. Trailing entries that are
+    not existing paths (after at least one path) are the question."""
     from pathlib import Path
 
     docs = list(args.docs or [])
-    if args.question or len(docs) < 2:
+    if getattr(args, field) or len(docs) < 2:
         return
     cut = len(docs)
     while cut > 1 and not Path(docs[cut - 1]).expanduser().exists():
         cut -= 1
     if cut < len(docs):
-        args.question, args.docs = docs[cut:], docs[:cut]
+        setattr(args, field, docs[cut:])
+        args.docs = docs[:cut]
 
 
 def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
@@ -71,7 +72,7 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     from bot.engine_setup import Survivors, engine_from_settings
     from retrieval.answer import Answer
 
-    _split_docs_and_question(args)
+    _split_docs_and_words(args, "question")
     engine: Engine = engine_from_settings(Settings.from_env(), args.docs)
     status = EXIT_OK
     with Survivors() as survivors:
@@ -157,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "summary":
             from bot.summary_command import run_summary
 
+            _split_docs_and_words(args, "topic")
             return run_summary(args, stdout=sys.stdout)
         if args.command == "chat":
             from bot.adapters.console import run_chat

@@ -103,3 +103,6 @@ def test_cli_summary_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "don't cover" in capsys.readouterr().out
     assert main(["summary", "--json", "of", "the", "whole", "article", "--docs", str(ARTICLE)]) == 0
     assert json.loads(capsys.readouterr().out)["topic"] is None
+    # A topic after --docs is not read as a path.
+    assert main(["summary", "--json", "--docs", str(ARTICLE), "Russia's", "reaction"]) == 0
+    assert json.loads(capsys.readouterr().out)["topic"] == "Russia's reaction"
