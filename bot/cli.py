@@ -51,7 +51,7 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterable[str]:
 def _split_docs_and_words(args: argparse.Namespace, field: str) -> None:
     """``--docs a.txt "Who ...?"``: ``--docs`` takes several paths, so a question (or a
     summary topic, ``field``) written after it lands among them. Trailing entries that are
-    not existing paths (after at least one path) are the question."""
+    not existing paths (after at least one path) are the question or topic."""
     from pathlib import Path
 
     docs = list(args.docs or [])
