@@ -6,7 +6,9 @@ one Python object each; :meth:`Corpus.passage` materialises one on demand.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,7 +176,25 @@ def load_corpus(
             progress(file.stat().st_size)
     if not documents:
         raise DocumentError("; ".join(problems) if problems else "no documents found")
-    return Corpus(documents)
+    return Corpus(distinct_titles(documents))
+
+
+def distinct_titles(documents: list[Document]) -> list[Document]:
+    """Documents sharing a title ("Notes" from a/notes.txt and b/notes.txt) get their path
+    after it, relative to the folder they share, so that each citation names one file."""
+    by_title: dict[str, list[int]] = {}
+    for i, document in enumerate(documents):
+        by_title.setdefault(document.title, []).append(i)
+    renamed = list(documents)
+    for title, group in by_title.items():
+        if len(group) < 2:
+            continue
+        paths = [Path(documents[i].path).resolve() for i in group]
+        shared = Path(os.path.commonpath([str(p.parent) for p in paths]))
+        for i, path in zip(group, paths, strict=True):
+            where = path.relative_to(shared).as_posix()
+            renamed[i] = dataclasses.replace(documents[i], title=f"{title} ({where})")
+    return renamed
 
 
 def bundled_documents_path() -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,19 @@ def test_a_bad_file_is_skipped_when_others_load(tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"\x80\x81 not utf-8 text")
     corpus = load_corpus([tmp_path])
     assert [d.title for d in corpus.documents] == ["Good"]
+
+
+def test_documents_with_the_same_title_are_told_apart(tmp_path: Path) -> None:
+    for folder, text in (("a", "The red team won the spring cup."),
+                         ("b", "The budget meeting moved to Thursday.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(text, "utf-8")
+    (tmp_path / "owls.md").write_text("---\ntitle: Notes\n---\nOwls hunt at night.\n", "utf-8")
+    (tmp_path / "solo.txt").write_text("A title of its own.", "utf-8")
+    titles = sorted(d.title for d in load_corpus([tmp_path]).documents)
+    assert titles == ["Notes (a/notes.txt)", "Notes (b/notes.txt)", "Notes (owls.md)", "Solo"]
+    # One path given relative to the working directory, one absolute.
+    relative = os.path.relpath(tmp_path / "a" / "notes.txt")
+    mixed = load_corpus([relative, tmp_path / "b" / "notes.txt"])
+    assert sorted(d.title for d in mixed.documents) == ["Notes (a/notes.txt)",
+                                                        "Notes (b/notes.txt)"]
