@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from retrieval.corpus import Corpus
+from retrieval.sentences import MAX_SENTENCE_CHARS
 
 _PRONOUN_START = re.compile(
     r"^[\"'“‘(]?(?:he|she|it|they|this|that|these|those|his|her|its|their|him|them|"
@@ -44,13 +45,16 @@ def _continues_quotation(text: str) -> bool:
 
 
 def quote_span(corpus: Corpus, passage_id: int) -> tuple[int, int]:
-    """Offsets (into the document's text) of the quote for a passage."""
+    """Offsets (into the document's text) of the quote for a passage; a fragment takes in
+    the sentence before it unless the two together would pass ``MAX_SENTENCE_CHARS`` (the
+    pieces of a run of text without sentence punctuation all open in lower case)."""
     start = int(corpus.starts[passage_id])
     end = int(corpus.ends[passage_id])
     previous = passage_id - 1
     if (
         previous >= 0
         and corpus.paragraph_keys[previous] == corpus.paragraph_keys[passage_id]
+        and end - int(corpus.starts[previous]) <= MAX_SENTENCE_CHARS
         and is_fragment(corpus.text(passage_id))
     ):
         start = int(corpus.starts[previous])

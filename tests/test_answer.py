@@ -16,6 +16,7 @@ from retrieval.engine import Engine, build_engine
 from retrieval.index import BM25Index
 from retrieval.quotes import is_fragment
 from retrieval.rerank import load_model, model_from_json
+from retrieval.sentences import MAX_SENTENCE_CHARS
 
 
 @pytest.mark.parametrize(
@@ -320,3 +321,15 @@ def test_small_corpora_rank_like_the_index_top() -> None:
         terms = index.analyzer.question_terms(question)
         ids, _ = index.top(terms, 3)
         assert _best_ids(index.scores(terms), 3).tolist() == ids.tolist()
+
+
+def test_text_without_sentence_punctuation_gives_bounded_quotes(tmp_path: Path) -> None:
+    filler = " ".join(["river bank water fish boat bridge town market bread"] * 300)
+    doc = tmp_path / "mill.txt"
+    doc.write_text("The mill on the river grinds wheat for the town.\n\n"
+                   f"{filler} and the miller counts 42 sacks\n", "utf-8")
+    engine = build_engine([doc])
+    answer = engine.answerer.answer("How many sacks does the miller count?")
+    quote = answer.citations[0].quote
+    assert answer.answered and quote.endswith("the miller counts 42 sacks")
+    assert len(quote) <= MAX_SENTENCE_CHARS and quote in engine.corpus.documents[0].text
