@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,27 @@ _FENCE = re.compile(r"^(```|~~~)[\w+#.-]*$")
 _FENCE_START = frozenset("`~")
 _ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item, table row or code (see _blocks)
+# Markdown inline markup, read as the text it marks: an image keeps its alt text, a link
+# its text and a web address in brackets, emphasis and code spans lose their marks (not
+# inside words: snake_case, 2*3*4).
+_MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+
+
+def _link_text(match: re.Match[str]) -> str:
+    image, text, target = match.group(1), match.group(2), match.group(3)
+    if image or not target.startswith(("http://", "https://")) or target == text:
+        return text or target
+    return f"{text} ({target})"
+
+
+_MD_INLINE: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (_MD_LINK, _link_text),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),
+)
+_MD_INLINE_MARKS = frozenset("[*_`")
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
 # Above this many paragraphs a document keeps them as arrays (retrieval/paragraphs.py).
@@ -113,13 +134,22 @@ def _is_debris(line: str) -> bool:
     return bool(_URL_LINE.match(line) or _PROMO_EXACT.match(line) or _PROMO_LINE.match(line))
 
 
-def _blocks(body: str) -> list[list[str]]:
+def _markdown_inline(line: str) -> str:
+    if _MD_INLINE_MARKS.isdisjoint(line):
+        return line
+    for pattern, replacement in _MD_INLINE:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
     """Blank-line separated blocks of stripped lines, with debris lines removed.
 
     A Markdown heading is a block ``["#" + text]``. A list item, a table row and a fenced
     code block are blocks of their own, their first line prefixed with ``_ITEM`` (never a
     heading nor part of another paragraph); list markers, table rules, the table's outer
-    pipes and the fences are dropped.
+    pipes and the fences are dropped. With ``markdown``, inline markup outside code blocks
+    is read as the text it marks (:func:`_markdown_inline`).
     """
     blocks: list[list[str]] = []
     current: list[str] = []
@@ -153,6 +183,8 @@ def _blocks(body: str) -> list[list[str]]:
             continue
         if _is_debris(line):
             continue
+        if markdown:
+            line = _markdown_inline(line)
         heading = _MD_HEADING.match(line)
         if heading:
             flush()
@@ -250,7 +282,7 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
     vocab = _LazyVocabulary(body)
     merged: list[tuple[str, bool]] = []  # (text, is_heading)
     continued: dict[int, list[str]] = {}  # merged index -> pieces of a paragraph broken by pages
-    blocks = _blocks(body)
+    blocks = _blocks(body, markdown=path.lower().endswith((".md", ".markdown")))
     del raw, body  # a large document's text is joined again below: hold no extra copy
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:

@@ -129,6 +129,27 @@ def test_fenced_code_keeps_its_lines_without_the_fences() -> None:
     assert not any(p.is_heading for p in doc.paragraphs)
 
 
+def test_markdown_inline_markup_is_read_as_text() -> None:
+    raw = ("See the [install guide](https://example.com/install \"Guide\") and **bold**, "
+           "_italic_ or *stressed* words, `pip` too.\n\n![A diagram](d.png) shows the flow.\n\n"
+           "| [Docs](https://x.org) | **2** |\n\n```\nkeep `this` and [that](x)\n```\n")
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == [
+        "See the install guide (https://example.com/install) and bold, italic or stressed "
+        "words, pip too.",
+        "A diagram shows the flow.",
+        "Docs (https://x.org) | 2",
+        "keep `this` and [that](x)",
+    ]
+
+
+def test_plain_text_and_code_like_words_keep_their_marks() -> None:
+    raw = "Five * three is [sic] 15, and snake_case_names stay.\n"
+    assert _bodies(clean_document(raw, path="a.txt")) == [raw.strip()]
+    md = clean_document("Names like snake_case_name and 2*3*4 stay.\n", path="a.md")
+    assert _bodies(md) == ["Names like snake_case_name and 2*3*4 stay."]
+
+
 def test_front_matter_gives_title_and_url() -> None:
     raw = "---\ntitle: A Better Title\nurl: https://example.org/x\n---\nBody text here."
     doc = clean_document(raw, path="file-name.txt")
