@@ -40,6 +40,8 @@ _TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 # A fence line holds the fence and at most a language name ("```python").
 _FENCE = re.compile(r"^(```|~~~)[\w+#.-]*$")
 _FENCE_START = frozenset("`~")
+_RULE = re.compile(r"^(?:={3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_RULE_START = frozenset("=-*_")
 _ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item, table row or code (see _blocks)
 # Markdown inline markup, read as the text it marks: an image keeps its alt text, a link
@@ -189,6 +191,13 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
         if heading:
             flush()
             blocks.append(["#" + heading.group(2)])
+            continue
+        if first in _RULE_START and _RULE.match(line):
+            # Under a line of text, "=====" or "-----" makes it a heading; alone, a rule.
+            if current and first in "=-" and not current[-1].startswith(_ITEM):
+                title = current.pop()
+                flush()
+                blocks.append(["#" + title])
             continue
         if first == "|" and _TABLE_ROW.match(line):
             flush()

@@ -150,6 +150,18 @@ def test_plain_text_and_code_like_words_keep_their_marks() -> None:
     assert _bodies(md) == ["Names like snake_case_name and 2*3*4 stay."]
 
 
+def test_underlined_headings_and_rules() -> None:
+    raw = ("Project Title\n=============\n\nThe tool converts files.\n\nUsage\n-----\n\n"
+           "Run it with two arguments.\n\n---\n\nLicensed under MIT.\n\n* * *\n\nThe end.\n")
+    for path in ("a.md", "a.txt"):
+        doc = clean_document(raw, path=path)
+        assert _bodies(doc) == ["The tool converts files.", "Run it with two arguments.",
+                                "Licensed under MIT.", "The end."]
+        assert doc.sections == ("Project Title", "Usage")
+        assert [p.section for p in doc.body_paragraphs] == ["Project Title", "Usage", "Usage",
+                                                            "Usage"]
+
+
 def test_front_matter_gives_title_and_url() -> None:
     raw = "---\ntitle: A Better Title\nurl: https://example.org/x\n---\nBody text here."
     doc = clean_document(raw, path="file-name.txt")
