@@ -136,6 +136,15 @@ def _is_debris(line: str) -> bool:
     return bool(_URL_LINE.match(line) or _PROMO_EXACT.match(line) or _PROMO_LINE.match(line))
 
 
+def _table_row_text(cells: list[str], header: list[str] | None) -> str:
+    """A table row as text: "Platform: Android; Minimum: 10" under a header row, else its
+    cells between pipes ("Android | 10")."""
+    if header is None or len(header) != len(cells):
+        return " | ".join(cells)
+    return "; ".join(f"{name}: {cell}" if name else cell
+                     for name, cell in zip(header, cells, strict=True) if cell)
+
+
 def _markdown_inline(line: str) -> str:
     if _MD_INLINE_MARKS.isdisjoint(line):
         return line
@@ -149,13 +158,16 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
 
     A Markdown heading is a block ``["#" + text]``. A list item, a table row and a fenced
     code block are blocks of their own, their first line prefixed with ``_ITEM`` (never a
-    heading nor part of another paragraph); list markers, table rules, the table's outer
-    pipes and the fences are dropped. With ``markdown``, inline markup outside code blocks
-    is read as the text it marks (:func:`_markdown_inline`).
+    heading nor part of another paragraph); list markers, table rules and the fences are
+    dropped, and a header row is read into each row below it (:func:`_table_row_text`).
+    With ``markdown``, inline markup outside code blocks is read as the text it marks
+    (:func:`_markdown_inline`).
     """
     blocks: list[list[str]] = []
     current: list[str] = []
     fence: str | None = None  # the open code fence ("```" or "~~~")
+    header: list[str] | None = None  # the column names of the table being read
+    row_before: list[str] | None = None  # the cells of the row on the line before
 
     def flush() -> None:
         nonlocal current
@@ -168,6 +180,9 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
         # Each pattern is tried only on lines opening with its character (millions of
         # lines in a large document).
         first = line[:1]
+        is_row = first == "|" and _TABLE_ROW.match(line) is not None
+        if not is_row:
+            header = row_before = None
         opening = _FENCE.match(line) if first in _FENCE_START else None
         if fence is not None:
             if opening and line.startswith(fence):
@@ -199,10 +214,17 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
                 flush()
                 blocks.append(["#" + title])
             continue
-        if first == "|" and _TABLE_ROW.match(line):
+        if is_row:
             flush()
-            if not _TABLE_RULE.match(line):
-                blocks.append([_ITEM + " | ".join(c.strip() for c in line[1:-1].split("|"))])
+            cells = [c.strip() for c in line[1:-1].split("|")]
+            if _TABLE_RULE.match(line):
+                if row_before is not None and header is None:
+                    blocks.pop()  # the header row: read into each row below it
+                    header = row_before
+                row_before = None
+                continue
+            blocks.append([_ITEM + _table_row_text(cells, header)])
+            row_before = cells
             continue
         item = _LIST_ITEM.match(line) if first in _ITEM_START or first.isdigit() else None
         # A marker opens an item at a block's start, after an item or after a finished

@@ -115,11 +115,13 @@ def test_a_line_that_only_opens_with_backticks_is_no_fence() -> None:
     assert _bodies(doc) == ["```c int main(void); is the entry point.", "The next paragraph."]
 
 
-def test_table_rows_are_paragraphs_and_rules_are_dropped() -> None:
+def test_table_rows_are_paragraphs_under_their_column_names() -> None:
     raw = ("These are the minimum versions.\n\n"
-           "| Platform | Minimum |\n|---|:---:|\n| Android | 10 |\n")
+           "| Platform | Minimum |\n|---|:---:|\n| Android | 10 |\n| iOS | |\n\n"
+           "| no | header |\n| just | rows |\n")
     doc = clean_document(raw, path="notes.md")
-    assert _bodies(doc) == ["These are the minimum versions.", "Platform | Minimum", "Android | 10"]
+    assert _bodies(doc) == ["These are the minimum versions.", "Platform: Android; Minimum: 10",
+                            "Platform: iOS", "no | header", "just | rows"]
 
 
 def test_fenced_code_keeps_its_lines_without_the_fences() -> None:
