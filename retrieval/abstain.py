@@ -233,8 +233,9 @@ def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
     """Words a question uses as its verb, by their place in it (no tagger): the word after
     an opening "who" ("Who *led* the call?"), an -ed or -en word after a form of be or
     have ("have *joined*", "be *sacked*"), and the last word after do or a modal with no
-    preposition between ("What does the bridge *connect*?", "... can they *fly*?"), or
-    after a form of be when it ends in -ed ("Where was the recording *published*?")."""
+    preposition between ("What does the bridge *connect*?", "... can they *fly*?", "...
+    could the strike *spread* to?"), or after a form of be when it ends in -ed ("Where was
+    the recording *published*?")."""
     words = list(sequence[:40])
     found: set[str] = set()
     if len(words) > 1 and words[0] == "who":
@@ -242,6 +243,8 @@ def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
     for before, word in zip(words, words[1:], strict=False):
         if (before in _PERFECT or before in _BE) and word.endswith(("ed", "en")):
             found.add(word)
+    if len(words) > 2 and words[-1] in _PREPOSITIONS:  # "... spread *to*?"
+        words = words[:-1]
     for i, word in enumerate(words[:-1]):
         if word in _DO_OR_MODAL or word in _BE:
             rest = words[i + 1 :]

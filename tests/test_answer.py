@@ -100,11 +100,27 @@ def test_request_words_the_documents_hold_are_content(tmp_path: Path) -> None:
         ("Who won the football match?", {"won"}),
         ("What did the officers say about the Kerch bridge?", set()),
         ("Will there be consequences for the officers?", set()),
+        ("Which ports could the strike spread to?", {"spread"}),
         ("What is the population of Canada?", set()),
     ],
 )
 def test_predicate_words_by_their_place(question: str, verbs: set[str]) -> None:
     assert predicate_words(Analyzer().words(question)) == verbs
+
+
+def test_a_verb_before_a_closing_preposition_is_a_verb(tmp_path: Path) -> None:
+    doc = tmp_path / "strike.txt"
+    doc.write_text(
+        "Dockworkers at the port of Rotterdam walked off the job on Tuesday.\n\n"
+        "The union has warned that it could extend the strike to the ports of Amsterdam "
+        "and Vlissingen.\n\n"
+        "Rotterdam is Europe's largest port, handling about 440 million tonnes a year.\n",
+        "utf-8")
+    engine = build_engine([doc])
+    answer = engine.answerer.answer("Which ports could the strike spread to?")
+    assert answer.answered and "Amsterdam" in answer.citations[0].quote
+    declined = engine.answerer.answer("How much does the port cost?")
+    assert not declined.answered and declined.missing_terms == ("cost",)
 
 
 def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
