@@ -209,10 +209,11 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
             continue
         if first in _RULE_START and _RULE.match(line):
             # Under a line of text, "=====" or "-----" makes it a heading; alone, a rule.
-            if current and first in "=-" and not current[-1].startswith(_ITEM):
+            if current and first in "=-" and not current[0].startswith(_ITEM):
                 title = current.pop()
                 flush()
                 blocks.append(["#" + title])
+            flush()
             continue
         if is_row:
             flush()

@@ -152,6 +152,13 @@ def test_plain_text_and_code_like_words_keep_their_marks() -> None:
     assert _bodies(md) == ["Names like snake_case_name and 2*3*4 stay."]
 
 
+def test_a_rule_under_a_list_item_is_dropped_not_a_heading() -> None:
+    raw = "- First item that\n  wraps onto a second line\n---\nAfter.\n"
+    doc = clean_document(raw, path="a.md")
+    assert doc.sections == ()
+    assert _bodies(doc) == ["First item that wraps onto a second line", "After."]
+
+
 def test_underlined_headings_and_rules() -> None:
     raw = ("Project Title\n=============\n\nThe tool converts files.\n\nUsage\n-----\n\n"
            "Run it with two arguments.\n\n---\n\nLicensed under MIT.\n\n* * *\n\nThe end.\n")
