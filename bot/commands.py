@@ -40,7 +40,7 @@ _ABOUT_THE_DOCUMENTS = re.compile(
 )
 # A summary topic that only names the documents themselves: the whole summary.
 _WHOLE_TOPIC = re.compile(
-    r"^(?:(?:of|about|on|for)\s+)?(?:(?:the|this|these|that|those|all|whole|entire|full|"
+    r"^(?:(?:the|this|these|that|those|all|whole|entire|full|"
     r"your)\s+)*(?:articles?|documents?|docs?|texts?|story|stories|files?|sources?|news|"
     r"everything|it|them|what\s+happened)?[\s.!?]*$",
     re.IGNORECASE,
@@ -128,10 +128,8 @@ def parse(text: str, *, command: str | None = None) -> Command:
 def summary_topic(text: str) -> str:
     """The topic of a summary request; "" (the whole documents) when it only names them
     ("the article", "of the whole document", "what happened")."""
-    text = text.strip(" \t,;:")
-    if _WHOLE_TOPIC.match(text):
-        return ""
-    return _TOPIC_LEAD.sub("", text)
+    text = _TOPIC_LEAD.sub("", text.strip(" \t,;:"))
+    return "" if _WHOLE_TOPIC.match(text) else text
 
 
 def _without_address(text: str) -> str:
