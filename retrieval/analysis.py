@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
@@ -69,9 +70,14 @@ def _load_snowball_bare() -> Callable[[str], str]:
         raise ImportError("nltk is not installed")
     package = types.ModuleType("nltk")
     package.__path__ = list(spec.submodule_search_locations)
+    # nltk.stem's own __init__ imports every stemmer, and the RSLP one imports nltk.data
+    # (urllib, grammar, logic: ~70 ms); the snowball module needs only porter, api, util.
+    stem_package = types.ModuleType("nltk.stem")
+    stem_package.__path__ = [os.path.join(p, "stem") for p in package.__path__]
     corpus = types.ModuleType("nltk.corpus")
     corpus.stopwords = None  # type: ignore[attr-defined]
     sys.modules["nltk"] = package
+    sys.modules["nltk.stem"] = stem_package
     sys.modules["nltk.corpus"] = corpus
     try:
         snowball = importlib.import_module("nltk.stem.snowball")

@@ -44,3 +44,22 @@ def test_stemmer_import_leaves_nltk_importable() -> None:
         "assert s.SnowballStemmer('english').stem('leaked') == stem('leaked') == 'leak'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_stemmer_import_loads_only_the_snowball_modules() -> None:
+    # nltk.stem's __init__ imports every stemmer and, through RSLP, nltk.data (urllib,
+    # grammars); the bare load must not take that path nor fall back to ``import nltk``.
+    code = (
+        "import sys\n"
+        "seen = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        seen.append(name)\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "from retrieval.analysis import load_snowball_stemmer\n"
+        "assert load_snowball_stemmer()('recordings') == 'record'\n"
+        "loaded = {n for n in seen if n.startswith('nltk')}\n"
+        "assert 'nltk.data' not in loaded and 'nltk.stem.rslp' not in loaded, loaded\n"
+        "assert 'nltk.stem.snowball' in loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
