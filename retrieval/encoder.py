@@ -23,6 +23,11 @@ import numpy as np
 from retrieval.wordpiece import WordPieceTokenizer
 
 WEIGHTS_FILE = "data/minilm-l6-int8.npz"
+# Names the shipped weights wherever vectors outlive the process (retrieval/vector_store.py);
+# tests/test_semantic.py pins the weights file's SHA-256, so a re-export that forgets to
+# change this fails there.
+MODEL_ID = "minilm-l6-int8-v1"
+WEIGHTS_SHA256 = "174db73ccd3b1be46a1b5a668d929494c8f87966680635893d01fab35f55f7df"
 VOCAB_FILE = "data/minilm-vocab.txt"
 DIMENSIONS = 384
 LAYERS = 6

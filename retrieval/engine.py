@@ -36,6 +36,12 @@ class Engine:
     cache_path: Path | None = None  # where the index was loaded from or saved to
     from_cache: bool = False
 
+    def save_semantic_vectors(self) -> None:
+        """Keep the sentence vectors encoded so far for the next process (semantic
+        ranking with a cache directory only; a failed write is logged, never raised)."""
+        if self.answerer.semantic is not None:
+            self.answerer.semantic.save()
+
 
 def build_engine(
     paths: Sequence[str | Path] | None = None,
@@ -51,13 +57,15 @@ def build_engine(
 
     The index is cached under ``cache_dir`` (``None``: no cache) when the documents
     add up to at least ``min_cache_bytes``; smaller sets index faster than a load.
-    ``semantic``: rank with the sentence-vector feature too (:mod:`retrieval.semantic`).
+    ``semantic``: rank with the sentence-vector feature too (:mod:`retrieval.semantic`);
+    with a ``cache_dir`` the vectors can be kept there (:meth:`Engine.save_semantic_vectors`).
     """
     files = find_document_files(paths or [bundled_documents_path()])
     root = cache_dir
+    vectors = _vector_file(cache_dir, files) if semantic else None
     if root is None or sum(f.stat().st_size for f in files) < min_cache_bytes:
         return _engine(_build_index(files, progress, max_document_bytes=max_document_bytes),
-                       None, False, semantic)
+                       None, False, semantic, vectors)
     from retrieval.cache import IndexCache, fingerprint
 
     cache = IndexCache(root=root)
@@ -72,7 +80,7 @@ def build_engine(
                 from retrieval.snapshot import from_snapshot
 
                 index = from_snapshot(*loaded, analyzer=analyzer)
-                return _engine(index, cache.location(files), True, semantic)
+                return _engine(index, cache.location(files), True, semantic, vectors)
         except IndexCacheError as exc:
             log.warning("index cache at %s is unusable, rebuilding: %s",
                         cache.location(files), exc)
@@ -89,7 +97,16 @@ def build_engine(
     finally:
         if progress is not None:
             progress.close()
-    return _engine(index, where, False, semantic)
+    return _engine(index, where, False, semantic, vectors)
+
+
+def _vector_file(cache_dir: Path | None, files: Sequence[Path]) -> Path | None:
+    if cache_dir is None:
+        return None
+    from retrieval.encoder import MODEL_ID
+    from retrieval.vector_store import vector_file
+
+    return vector_file(cache_dir, files, MODEL_ID)
 
 
 def _build_index(
@@ -107,12 +124,19 @@ def _build_index(
     return BM25Index(corpus=corpus, analyzer=analyzer or Analyzer(), progress=progress)
 
 
-def _engine(index: BM25Index, where: Path | None, from_cache: bool, semantic: bool) -> Engine:
+def _engine(
+    index: BM25Index, where: Path | None, from_cache: bool, semantic: bool,
+    vectors: Path | None,
+) -> Engine:
+    """``vectors``: the file that keeps the sentence vectors between runs, if any."""
     scorer = None
     if semantic:
+        from retrieval.encoder import DIMENSIONS
         from retrieval.semantic import MAX_SEMANTIC_PASSAGES, EncoderLoader, semantic_scorer
+        from retrieval.vector_store import VectorStore
 
-        scorer = semantic_scorer(index.corpus, EncoderLoader())
+        store = VectorStore(vectors, dimensions=DIMENSIONS) if vectors is not None else None
+        scorer = semantic_scorer(index.corpus, EncoderLoader(), store)
         if scorer is None:
             log.warning("semantic ranking is off: it serves at most %s passages, these "
                         "documents have %s", f"{MAX_SEMANTIC_PASSAGES:,}", f"{len(index):,}")
