@@ -1,9 +1,12 @@
 """Answer quality: the article dev set and the SQuAD tuning set, via Engine/Answerer.
 
+Without ``--semantic`` the ranking is the chat bots' (words only); with it, the one
+``citebot ask`` uses by default (``CITEBOT_SEMANTIC=auto``).
+
     python benchmarks/quality.py                       # both sets, shipped model
     python benchmarks/quality.py --only article --show
     python benchmarks/quality.py --model /tmp/m.json   # another reranker model
-    python benchmarks/quality.py --semantic            # CITEBOT_SEMANTIC=on
+    python benchmarks/quality.py --semantic            # what `citebot ask` ranks with
 
 Article: hit@1 = the first citation contains a gold string; ``gold: null`` questions
 must be declined; an answerable question declined is a false decline.

@@ -1,6 +1,7 @@
 """The SQuAD tuning set through the `ask --json` contract: files on disk, a child process.
 
     python benchmarks/squad_cli.py [--heading] [-k 3]
+    CITEBOT_SEMANTIC=off python benchmarks/squad_cli.py    # the chat bots' ranking
 
 Each article is written as a ``.txt`` file (its paragraphs separated by blank lines;
 with ``--heading``, a ``.md`` file opening with ``# Title``) and its questions are fed to
@@ -8,13 +9,17 @@ with ``--heading``, a ``.md`` file opening with ``# Title``) and its questions a
 knows only DESIGN.md's contract would. hit@1 reads the first citation, hit@3 the first
 three, MRR the first K. With the shipped model these are in-sample figures (it was trained
 on these articles); the point is that document loading, cleaning and the JSON output give
-the same figures as ``quality.py --only squad``, which indexes the paragraphs directly.
+the same figures as ``quality.py --only squad --semantic`` (``citebot ask`` ranks with
+sentence vectors by default; ``CITEBOT_SEMANTIC=off`` compares with ``quality.py --only
+squad``), which indexes the paragraphs directly. The child's cache directory is a
+temporary one: nothing is left under the user's cache.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -41,8 +46,9 @@ def article_file(article: SquadArticle, folder: Path, *, heading: bool) -> Path:
 
 def ask_all(command: list[str], path: Path, questions: list[str], k: int) -> list[dict]:
     lines = "".join(" ".join(q.split()) + "\n" for q in questions)
+    env = {**os.environ, "CITEBOT_CACHE_DIR": str(path.parent / "cache")}
     done = subprocess.run([*command, "ask", "--json", "-k", str(k), "--docs", str(path)],
-                          input=lines, capture_output=True, text=True, check=True)
+                          input=lines, capture_output=True, text=True, check=True, env=env)
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     if len(rows) != len(questions):
         raise SystemExit(f"{path.name}: {len(rows)} answers to {len(questions)} questions")
@@ -71,6 +77,7 @@ def main() -> int:
                 hit3 += any(found[:3])
                 rr += next((1.0 / r for r, ok in enumerate(found, start=1) if ok), 0.0)
     print(json.dumps({"questions": n, "k": args.k, "heading": args.heading,
+                      "semantic": os.environ.get("CITEBOT_SEMANTIC", "auto"),
                       "hit@1": round(hit1 / n, 4), "hit@3": round(hit3 / n, 4),
                       f"mrr@{args.k}": round(rr / n, 4), "declined": round(declined / n, 4)},
                      indent=2))

@@ -73,7 +73,8 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     from retrieval.answer import Answer
 
     _split_docs_and_words(args, "question")
-    engine: Engine = engine_from_settings(Settings.from_env(), args.docs)
+    engine: Engine = engine_from_settings(Settings.from_env(), args.docs,
+                                          semantic_by_default=True)
     status = EXIT_OK
     with Survivors() as survivors:
         for question in _questions(args, stdin):
@@ -88,6 +89,7 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
                 stdout.write(answer_text(answer, locators=True) + "\n")
             stdout.flush()
             survivors.settle()
+    engine.save_semantic_vectors()
     return status
 
 

@@ -96,7 +96,9 @@ class Settings:
     log_message_text: bool = False
     cache_dir: Path | None = None  # None: no index cache
     max_document_mb: float = 256.0  # 0: no limit
-    semantic: bool = False  # rerank with sentence vectors too (retrieval/semantic.py)
+    # Rerank with sentence vectors too (retrieval/semantic.py); None ("auto"): only where
+    # one person waits for one answer (``citebot ask``), see bot.engine_setup.
+    semantic: bool | None = None
     slack_bot_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_app_token: Secret | None = None
@@ -168,7 +170,7 @@ class Settings:
             max_document_mb=get(
                 "CITEBOT_MAX_DOCUMENT_MB", _float_in(0.0, 1e7), d.max_document_mb
             ),
-            semantic=get("CITEBOT_SEMANTIC", _bool, d.semantic),
+            semantic=get("CITEBOT_SEMANTIC", _bool_or_auto, d.semantic),
             slack_bot_token=get("SLACK_BOT_TOKEN", _secret, None),
             slack_signing_secret=get("SLACK_SIGNING_SECRET", _secret, None),
             slack_app_token=get("SLACK_APP_TOKEN", _secret, None),
@@ -260,6 +262,15 @@ def _bool(key: str, raw: str) -> bool:
     if low in _FALSE:
         return False
     raise ConfigError(f"{key} must be true or false, got {raw[:40]!r}")
+
+
+def _bool_or_auto(key: str, raw: str) -> bool | None:
+    if raw.strip().lower() == "auto":
+        return None
+    try:
+        return _bool(key, raw)
+    except ConfigError:
+        raise ConfigError(f"{key} must be auto, on or off, got {raw[:40]!r}") from None
 
 
 def _log_level(key: str, raw: str) -> str:

@@ -14,15 +14,26 @@ FULL_COLLECTION_EVERY = 10_000
 
 
 def engine_from_settings(
-    settings: Settings, docs: Sequence[str | Path] | None = None, **options: object
+    settings: Settings,
+    docs: Sequence[str | Path] | None = None,
+    *,
+    semantic_by_default: bool = False,
+    **options: object,
 ) -> Engine:
-    """``docs`` (e.g. ``--docs``) win over ``CITEBOT_DOCS``; the bundled documents last."""
+    """``docs`` (e.g. ``--docs``) win over ``CITEBOT_DOCS``; the bundled documents last.
+
+    ``semantic_by_default``: what ``CITEBOT_SEMANTIC=auto`` (the default) means here.
+    ``citebot ask`` says yes: one person waits for each answer, and the encoder's ~10 ms
+    is lost in the process start. The chat servers say no: their budget is ~1 ms a
+    question at hundreds a second (benchmarks/RESULTS.md, issues 3 and 6).
+    """
     paths = list(docs or ()) or list(settings.docs_paths) or None
+    semantic = settings.semantic if settings.semantic is not None else semantic_by_default
     engine = build_engine(
         paths,
         cache_dir=settings.cache_dir,
         max_document_bytes=settings.max_document_bytes,
-        semantic=settings.semantic,
+        semantic=semantic,
         **options,  # type: ignore[arg-type]
     )
     # The engine lives as long as the process: keep its objects out of every later

@@ -196,9 +196,11 @@ def test_model_and_features_must_agree(semantic_engine: Engine) -> None:
 
 
 def test_setting_parses_and_names_its_key() -> None:
-    assert Settings.from_env({}).semantic is False
+    assert Settings.from_env({}).semantic is None  # auto
+    assert Settings.from_env({"CITEBOT_SEMANTIC": "Auto"}).semantic is None
     assert Settings.from_env({"CITEBOT_SEMANTIC": "on"}).semantic is True
-    with pytest.raises(ConfigError, match="CITEBOT_SEMANTIC"):
+    assert Settings.from_env({"CITEBOT_SEMANTIC": "off"}).semantic is False
+    with pytest.raises(ConfigError, match="CITEBOT_SEMANTIC must be auto, on or off"):
         Settings.from_env({"CITEBOT_SEMANTIC": "maybe"})
 
 
@@ -211,3 +213,48 @@ def test_cli_ask_with_semantic_setting() -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["answered"] is True and "Simonyan" in data["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "by_default", "expected"),
+    [("auto", True, True), ("auto", False, False), ("", True, True),
+     ("off", True, False), ("on", False, True)],
+)
+def test_auto_ranks_semantically_where_the_entry_point_says(
+    setting: str, by_default: bool, expected: bool, tmp_path: Path
+) -> None:
+    from bot.engine_setup import engine_from_settings
+
+    settings = Settings.from_env({"CITEBOT_SEMANTIC": setting,
+                                  "CITEBOT_CACHE_DIR": str(tmp_path)})
+    engine = engine_from_settings(settings, [ARTICLE], semantic_by_default=by_default)
+    assert (engine.answerer.semantic is not None) is expected
+
+
+def _cli_json(question: str, env: dict[str, str]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", question],
+        capture_output=True, text=True, timeout=60, check=False, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    data: dict[str, object] = json.loads(done.stdout)
+    return data
+
+
+def test_cli_ask_ranks_semantically_by_default_and_keeps_the_vectors(
+    semantic_engine: Engine, engine: Engine, tmp_path: Path
+) -> None:
+    from bot.cli import answer_to_json
+
+    question = "What platform was used for the meeting?"
+    semantic = answer_to_json(semantic_engine.answerer.answer(question))
+    lexical = answer_to_json(engine.answerer.answer(question))
+    assert semantic != lexical  # a question on which the two rankings differ
+    env = {k: v for k, v in os.environ.items() if k != "CITEBOT_SEMANTIC"}
+    env["CITEBOT_CACHE_DIR"] = str(tmp_path)
+    assert _cli_json(question, env) == semantic
+    stored = list((tmp_path / "vectors").iterdir())
+    assert len(stored) == 1 and stored[0].suffix == ".npz"
+    # A second process reads the vectors instead of encoding the sentences: same answer.
+    assert _cli_json(question, env) == semantic
+    assert _cli_json(question, {**env, "CITEBOT_SEMANTIC": "off"}) == lexical
