@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from retrieval.analysis import Analyzer  # noqa: E402
-from retrieval.answer import Answerer  # noqa: E402
+from retrieval.answer import SEMANTIC_SHORTLIST, Answerer  # noqa: E402
 from retrieval.corpus import Corpus, bundled_documents_path, load_corpus  # noqa: E402
 from retrieval.documents import document_from_paragraphs, find_document_files  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
@@ -67,14 +67,17 @@ def load_squad(path: Path = SQUAD) -> list[SquadArticle]:
 
 def squad_engine(
     article: SquadArticle, *, analyzer: Analyzer, model: TreeModel,
-    loader: EncoderLoader | None = None,
+    loader: EncoderLoader | None = None, prefilter: TreeModel | None = None,
+    shortlist: int | None = SEMANTIC_SHORTLIST,
 ) -> Engine:
-    """``model`` trained with the semantic feature: ``loader`` gives the encoder."""
+    """``model`` trained with the semantic feature: ``loader`` gives the encoder, and the
+    ``prefilter`` model (default: the shipped lexical one) picks the ``shortlist``."""
     document = document_from_paragraphs(article.paragraphs, title=article.title.replace("_", " "))
     corpus = Corpus([document])
     index = BM25Index(corpus=corpus, analyzer=analyzer)
     return Engine(corpus=corpus, index=index,
-                  answerer=answerer_for(index, model, loader or EncoderLoader()))
+                  answerer=answerer_for(index, model, loader or EncoderLoader(),
+                                        prefilter=prefilter, shortlist=shortlist))
 
 
 def article_engine(model: TreeModel) -> Engine:
@@ -86,12 +89,16 @@ def article_engine(model: TreeModel) -> Engine:
                   answerer=answerer_for(index, model, EncoderLoader()))
 
 
-def answerer_for(index: BM25Index, model: TreeModel, loader: EncoderLoader) -> Answerer:
+def answerer_for(
+    index: BM25Index, model: TreeModel, loader: EncoderLoader, *,
+    prefilter: TreeModel | None = None, shortlist: int | None = SEMANTIC_SHORTLIST,
+) -> Answerer:
     """An answerer with ``model``, with semantic vectors when the model uses them."""
     semantic = None
     if model.feature_names[-len(SEMANTIC_FEATURES):] == SEMANTIC_FEATURES:
         semantic = semantic_scorer(index.corpus, loader)
-    return Answerer(index=index, reranker=model, semantic=semantic)
+    return Answerer(index=index, reranker=model, semantic=semantic, prefilter=prefilter,
+                    shortlist=shortlist)
 
 
 def _contains(quote: str, golds: Iterable[str]) -> bool:
@@ -100,7 +107,8 @@ def _contains(quote: str, golds: Iterable[str]) -> bool:
 
 def evaluate_squad(
     articles: Sequence[SquadArticle], *, model: TreeModel, analyzer: Analyzer | None = None,
-    loader: EncoderLoader | None = None,
+    loader: EncoderLoader | None = None, prefilter: TreeModel | None = None,
+    shortlist: int | None = SEMANTIC_SHORTLIST,
 ) -> dict[str, float]:
     analyzer = analyzer or Analyzer()
     loader = loader or EncoderLoader()
@@ -111,7 +119,8 @@ def evaluate_squad(
     one_sentence = 0
     times: list[float] = []
     n = 0
-    engines = [squad_engine(article, analyzer=analyzer, model=model, loader=loader)
+    engines = [squad_engine(article, analyzer=analyzer, model=model, loader=loader,
+                            prefilter=prefilter, shortlist=shortlist)
                for article in articles]
     for article, engine in zip(articles, engines, strict=True):
         answerer = engine.answerer

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
-from retrieval.answer import feature_names  # noqa: E402
+from retrieval.answer import SEMANTIC_SHORTLIST, feature_names  # noqa: E402
 from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
 from retrieval.quotes import quote_text  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
@@ -106,7 +106,9 @@ def article_rows(
     from benchmarks.quality import squad_engine
 
     model = bootstrap_model(semantic=loader is not None)
-    engine = squad_engine(article, analyzer=analyzer, model=model, loader=loader)
+    # Every candidate gets its cosine: the semantic model learns from all of them.
+    engine = squad_engine(article, analyzer=analyzer, model=model, loader=loader,
+                          shortlist=None)
     corpus = engine.corpus
     rows = []
     for question, golds in article.questions:
@@ -187,6 +189,8 @@ def main() -> int:
     parser.add_argument("--semantic", action="store_true",
                         help="with the sentence-vector feature (reranker-semantic.json)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shortlist", type=int, default=SEMANTIC_SHORTLIST,
+                        help="--semantic: candidates the semantic model ranks (0: all)")
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
     parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
@@ -210,8 +214,14 @@ def main() -> int:
             test = [i for i in range(len(articles)) if i % args.cv == fold]
             train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
             model = model_from_json(train(train_rows, args.seed, params, args.semantic))
+            prefilter = None
+            if args.semantic and args.shortlist:
+                # The shortlist comes from a lexical model of the same training articles.
+                lexical_rows = [(x[:, :-1], y) for x, y in train_rows]
+                prefilter = model_from_json(train(lexical_rows, args.seed, args.params))
             result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer,
-                                    loader=loader)
+                                    loader=loader, prefilter=prefilter,
+                                    shortlist=args.shortlist or None)
             n = int(result["questions"])
             n_total += n
             for key, value in result.items():

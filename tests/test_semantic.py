@@ -258,3 +258,63 @@ def test_cli_ask_ranks_semantically_by_default_and_keeps_the_vectors(
     # A second process reads the vectors instead of encoding the sentences: same answer.
     assert _cli_json(question, env) == semantic
     assert _cli_json(question, {**env, "CITEBOT_SEMANTIC": "off"}) == lexical
+
+
+def test_batches_bound_rows_and_padded_pieces() -> None:
+    from retrieval.encoder import BATCH, BATCH_PIECES, _batches
+
+    lengths = [3] * 40 + [100] * 30 + [256] * 10
+    order = list(range(len(lengths)))
+    batches = _batches(order, lengths)
+    assert [row for batch in batches for row in batch] == order
+    for batch in batches:
+        assert len(batch) <= BATCH
+        assert len(batch) * max(lengths[i] for i in batch) <= BATCH_PIECES
+    assert _batches([], []) == []
+    assert _batches([0], [10_000]) == [[0]]  # one long row still gets its batch
+
+
+def _counting_answerer(engine: Engine, **options: object) -> tuple[Answerer, CountingEncoder]:
+    counting = CountingEncoder()
+    corpus = engine.corpus
+    scorer = SemanticScorer(loader=EncoderLoader(lambda: counting),
+                            text_of=lambda i: quote_text(corpus, i), size=len(corpus))
+    return Answerer(index=engine.index, semantic=scorer, **options), counting  # type: ignore[arg-type]
+
+
+def test_only_the_lexical_shortlist_is_encoded_and_reranked(engine: Engine) -> None:
+    from retrieval.answer import SEMANTIC_SHORTLIST
+
+    answerer, counting = _counting_answerer(engine)
+    question = "What did the officers discuss about the missiles and the bridge?"
+    found = answerer.candidates(question)
+    assert len(found.ids) > SEMANTIC_SHORTLIST
+    assert found.shortlisted is not None and found.lexical is not None
+    assert int(found.shortlisted.sum()) == SEMANTIC_SHORTLIST
+    assert len(counting.texts) == SEMANTIC_SHORTLIST + 1  # the shortlist, then the question
+    # The shortlist is the lexical model's best (with the heading evidence it ranks with).
+    cut = np.sort(found.lexical[found.shortlisted]).min()
+    assert (found.lexical[~found.shortlisted] <= cut).all()
+    assert (found.features[~found.shortlisted, -1] == 0).all()
+
+    ranking = answerer.rank(question)
+    first = set(ranking.ids[:SEMANTIC_SHORTLIST].tolist())
+    assert first == set(found.ids[found.shortlisted].tolist())
+    assert (np.diff(ranking.scores) <= 0).all()
+    rest = [i for i in ranking.ids.tolist() if i not in first]
+    by_lexical = dict(zip(found.ids.tolist(), found.lexical.tolist(), strict=True))
+    assert [by_lexical[i] for i in rest] == sorted((by_lexical[i] for i in rest), reverse=True)
+
+
+def test_without_a_shortlist_every_candidate_is_encoded(engine: Engine) -> None:
+    answerer, counting = _counting_answerer(engine, shortlist=None)
+    found = answerer.candidates("What did the officers discuss about the missiles?")
+    assert found.shortlisted is None
+    assert len(counting.texts) == len(set(found.ids.tolist())) + 1
+
+
+def test_shortlist_settings_are_checked(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        _counting_answerer(engine, shortlist=0)
+    with pytest.raises(ValueError, match="without sentence vectors"):
+        _counting_answerer(engine, prefilter=load_model(semantic=True))
