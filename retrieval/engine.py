@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer
@@ -18,6 +19,9 @@ from retrieval.documents import DEFAULT_MAX_DOCUMENT_BYTES, find_document_files
 from retrieval.errors import IndexCacheError
 from retrieval.index import DEFAULT_B, DEFAULT_EPSILON, DEFAULT_K1, BM25Index
 from retrieval.progress import BuildProgress
+
+if TYPE_CHECKING:
+    from retrieval.vector_store import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,7 @@ def build_engine(
     """
     files = find_document_files(paths or [bundled_documents_path()])
     root = cache_dir
-    vectors = _vector_file(cache_dir, files) if semantic else None
+    vectors = _vector_store(cache_dir, files, bundled=not paths) if semantic else None
     if root is None or sum(f.stat().st_size for f in files) < min_cache_bytes:
         return _engine(_build_index(files, progress, max_document_bytes=max_document_bytes),
                        None, False, semantic, vectors)
@@ -100,13 +104,19 @@ def build_engine(
     return _engine(index, where, False, semantic, vectors)
 
 
-def _vector_file(cache_dir: Path | None, files: Sequence[Path]) -> Path | None:
-    if cache_dir is None:
-        return None
-    from retrieval.encoder import MODEL_ID
-    from retrieval.vector_store import vector_file
+def _vector_store(
+    cache_dir: Path | None, files: Sequence[Path], *, bundled: bool
+) -> VectorStore | None:
+    """Where sentence vectors are kept (under ``cache_dir``) and, for the bundled
+    documents, the shipped ones are read."""
+    from retrieval.encoder import DIMENSIONS, MODEL_ID
+    from retrieval.vector_store import VectorStore, shipped_seed_vectors, vector_file
 
-    return vector_file(cache_dir, files, MODEL_ID)
+    written = vector_file(cache_dir, files, MODEL_ID) if cache_dir is not None else None
+    shipped = [shipped_seed_vectors()] if bundled else []
+    if written is None and not shipped:
+        return None
+    return VectorStore(written, dimensions=DIMENSIONS, read_also=shipped)
 
 
 def _build_index(
@@ -126,17 +136,14 @@ def _build_index(
 
 def _engine(
     index: BM25Index, where: Path | None, from_cache: bool, semantic: bool,
-    vectors: Path | None,
+    vectors: VectorStore | None,
 ) -> Engine:
-    """``vectors``: the file that keeps the sentence vectors between runs, if any."""
+    """``vectors``: where sentence vectors are kept between runs, if anywhere."""
     scorer = None
     if semantic:
-        from retrieval.encoder import DIMENSIONS
         from retrieval.semantic import MAX_SEMANTIC_PASSAGES, EncoderLoader, semantic_scorer
-        from retrieval.vector_store import VectorStore
 
-        store = VectorStore(vectors, dimensions=DIMENSIONS) if vectors is not None else None
-        scorer = semantic_scorer(index.corpus, EncoderLoader(), store)
+        scorer = semantic_scorer(index.corpus, EncoderLoader(), vectors)
         if scorer is None:
             log.warning("semantic ranking is off: it serves at most %s passages, these "
                         "documents have %s", f"{MAX_SEMANTIC_PASSAGES:,}", f"{len(index):,}")

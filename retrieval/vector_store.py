@@ -5,7 +5,9 @@ holds, for each passage encoded so far, a 64-bit digest of the text that was enc
 its vector. A vector is used again only for a passage whose text has that digest, so an
 edited document, a changed cleaner or shifted passage numbers never bring back a stale
 vector, and unchanged passages of an edited document are reused. The model's identity is
-in the file name; past :data:`MAX_FILES` files the oldest go. Read with
+in the file name; past :data:`MAX_FILES` files the oldest go. The bundled documents'
+vectors ship with citebot (``retrieval/data/seed-vectors.npz``, read only), so that even
+the first ``citebot ask`` about them encodes only the question. Read with
 ``allow_pickle=False``; an unreadable, altered or truncated
 file is ignored with a warning (the vectors are computed again), and a failed write never
 fails an answer.
@@ -20,12 +22,14 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 
 DIRECTORY = "vectors"
+SEED_VECTORS_FILE = "data/seed-vectors.npz"
 # Files of other document sets (temporary folders, old checkouts) are removed, least
 # recently written first, past this many.
 MAX_FILES = 32
@@ -37,6 +41,13 @@ def text_digest(text: str) -> int:
     return int.from_bytes(raw, "little") or 1
 
 
+def shipped_seed_vectors() -> Path:
+    """The shipped vectors of the bundled documents (benchmarks/build_seed_vectors.py)."""
+    from importlib import resources
+
+    return Path(str(resources.files("retrieval").joinpath(SEED_VECTORS_FILE)))
+
+
 def vector_file(root: Path, files: Sequence[Path], model_id: str) -> Path:
     from retrieval.cache import cache_key
 
@@ -44,39 +55,37 @@ def vector_file(root: Path, files: Sequence[Path], model_id: str) -> Path:
 
 
 class VectorStore:
-    """Reads and writes one document set's vectors (see the module docstring)."""
+    """Reads and writes one document set's vectors (see the module docstring).
 
-    def __init__(self, path: Path, *, dimensions: int) -> None:
+    ``path`` is the file written (None: nothing is written); ``read_also`` are files only
+    read, such as the vectors shipped with the bundled documents."""
+
+    def __init__(
+        self, path: Path | None, *, dimensions: int, read_also: Sequence[Path] = ()
+    ) -> None:
         self.path = path
         self.dimensions = dimensions
+        self.read_also = tuple(read_also)
 
     def load(self) -> dict[int, np.ndarray]:
-        """Digest -> vector for every stored passage; empty when there is no usable file."""
-        if not self.path.is_file():
-            return {}
-        try:
-            with np.load(self.path, allow_pickle=False) as stored:
-                digests = stored["digests"]
-                vectors = stored["vectors"]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            log.warning("ignoring the stored vectors in %s: %s", self.path, exc)
-            return {}
-        if (digests.dtype != np.uint64 or digests.ndim != 1 or vectors.dtype != np.float32
-                or vectors.shape != (len(digests), self.dimensions)):
-            log.warning("ignoring the stored vectors in %s: unexpected shape or type", self.path)
-            return {}
-        return dict(zip(digests.tolist(), vectors, strict=True))
+        """Digest -> vector for every stored passage (the written file wins over the
+        read-only ones); empty when there is no usable file."""
+        found: dict[int, np.ndarray] = {}
+        for path in (*self.read_also, *([self.path] if self.path is not None else [])):
+            found.update(read_vectors(path, self.dimensions))
+        return found
 
     def save(self, digests: np.ndarray, vectors: np.ndarray) -> None:
         """Write atomically (a temporary file renamed into place); warn on failure."""
+        if self.path is None:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".npz",
                                            dir=self.path.parent)
             try:
                 with os.fdopen(handle, "wb") as out:
-                    np.savez(out, digests=np.ascontiguousarray(digests, dtype=np.uint64),
-                             vectors=np.ascontiguousarray(vectors, dtype=np.float32))
+                    write_vectors(out, digests, vectors)
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -85,6 +94,30 @@ class VectorStore:
             log.warning("could not save sentence vectors to %s: %s", self.path, exc)
             return
         _prune(self.path.parent, keep=self.path, max_files=MAX_FILES)
+
+
+def read_vectors(path: Path, dimensions: int) -> dict[int, np.ndarray]:
+    """Digest -> vector from one file; empty (with a warning) when it is unusable."""
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            digests = stored["digests"]
+            vectors = stored["vectors"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        log.warning("ignoring the stored vectors in %s: %s", path, exc)
+        return {}
+    if (digests.dtype != np.uint64 or digests.ndim != 1 or vectors.dtype != np.float32
+            or vectors.shape != (len(digests), dimensions)):
+        log.warning("ignoring the stored vectors in %s: unexpected shape or type", path)
+        return {}
+    return dict(zip(digests.tolist(), vectors, strict=True))
+
+
+def write_vectors(target: Path | BinaryIO, digests: np.ndarray, vectors: np.ndarray) -> None:
+    """Write one file (or open binary file) directly: no temporary file, no pruning."""
+    np.savez(target, digests=np.ascontiguousarray(digests, dtype=np.uint64),
+             vectors=np.ascontiguousarray(vectors, dtype=np.float32))
 
 
 def _prune(folder: Path, *, keep: Path, max_files: int) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -231,13 +232,13 @@ def test_auto_ranks_semantically_where_the_entry_point_says(
     assert (engine.answerer.semantic is not None) is expected
 
 
-def _cli_json(question: str, env: dict[str, str]) -> dict[str, object]:
+def _cli_json(*args: str, env: dict[str, str]) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--json", question],
+        [sys.executable, "-m", "bot.cli", "ask", "--json", *args],
         capture_output=True, text=True, timeout=60, check=False, env=env,
     )
     assert done.returncode == 0, done.stderr
-    data: dict[str, object] = json.loads(done.stdout)
+    data: dict[str, Any] = json.loads(done.stdout)
     return data
 
 
@@ -251,13 +252,47 @@ def test_cli_ask_ranks_semantically_by_default_and_keeps_the_vectors(
     lexical = answer_to_json(engine.answerer.answer(question))
     assert semantic != lexical  # a question on which the two rankings differ
     env = {k: v for k, v in os.environ.items() if k != "CITEBOT_SEMANTIC"}
-    env["CITEBOT_CACHE_DIR"] = str(tmp_path)
-    assert _cli_json(question, env) == semantic
-    stored = list((tmp_path / "vectors").iterdir())
+    env["CITEBOT_CACHE_DIR"] = str(tmp_path / "cache")
+    assert _cli_json(question, env=env) == semantic
+    # The bundled article's vectors ship with citebot: nothing to keep.
+    assert not (tmp_path / "cache").exists()
+    assert _cli_json(question, env={**env, "CITEBOT_SEMANTIC": "off"}) == lexical
+
+    # Other documents: the first run keeps the vectors it encoded, the next reads them.
+    copy = tmp_path / "docs" / "taurus-leak.txt"
+    copy.parent.mkdir()
+    copy.write_bytes(ARTICLE.read_bytes())
+    with_docs = [question, "--docs", str(copy)]
+    first = _cli_json(*with_docs, env=env)
+    stored = list((tmp_path / "cache" / "vectors").iterdir())
     assert len(stored) == 1 and stored[0].suffix == ".npz"
-    # A second process reads the vectors instead of encoding the sentences: same answer.
-    assert _cli_json(question, env) == semantic
-    assert _cli_json(question, {**env, "CITEBOT_SEMANTIC": "off"}) == lexical
+    written = stored[0].stat().st_mtime_ns
+    assert _cli_json(*with_docs, env=env) == first
+    assert stored[0].stat().st_mtime_ns == written  # nothing new was encoded
+    assert first["citations"] == semantic["citations"]
+
+
+def test_bundled_documents_use_the_shipped_vectors_even_without_a_cache() -> None:
+    engine = build_engine(semantic=True, cache_dir=None)
+    scorer = engine.answerer.semantic
+    assert scorer is not None
+    for question in ("Who posted the recording?", "What platform was used for the meeting?",
+                     "What did the officers discuss?"):
+        engine.answerer.answer(question)
+    assert scorer.encoded > 0 and scorer.encoded_here == 0
+
+
+def test_shipped_seed_vectors_cover_the_bundled_documents(encoder: SentenceEncoder) -> None:
+    # Rebuild with benchmarks/build_seed_vectors.py when the seeds, cleaner or model change.
+    from retrieval.vector_store import read_vectors, shipped_seed_vectors, text_digest
+
+    corpus = build_engine().corpus
+    texts = [quote_text(corpus, i) for i in range(len(corpus))]
+    shipped = read_vectors(shipped_seed_vectors(), DIMENSIONS)
+    assert set(shipped) == {text_digest(t) for t in texts}
+    fresh = encoder.encode(texts[:5])
+    stored = np.vstack([shipped[text_digest(t)] for t in texts[:5]])
+    assert np.allclose(fresh, stored, atol=1e-5)
 
 
 def test_batches_bound_rows_and_padded_pieces() -> None:
