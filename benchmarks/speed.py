@@ -12,7 +12,10 @@ in a fresh child process so its peak RSS is its own:
   time, through ``analyzer.question_terms`` + ``index.top(terms, 5)``;
 * rank-bm25: ``BM25Okapi`` over the same tokens, ``get_scores`` + argpartition top-5,
   and the equality check (same top-5 ids, scores within 1e-6 relative, dense scores too);
-* ``citebot ask --json --docs FILE``: one question per stdin line, round trip per answer.
+* ``citebot ask --json --docs FILE``: one question per stdin line, round trip per answer,
+  ranked by words only (``CITEBOT_SEMANTIC=off`` unless set): this measures the index.
+  Sentence vectors, which ``ask`` uses by default up to 20,000 passages, cost ~0.4 s per
+  new question on these long passages (``benchmarks/semantic_cost.py``).
 """
 
 from __future__ import annotations
@@ -149,6 +152,7 @@ def _run_child(mode: str, *args: str) -> dict[str, Any]:
 
 def ask_round_trip(doc: Path, cache: Path, count: int) -> dict[str, Any]:
     env = dict(os.environ, CITEBOT_CACHE_DIR=str(cache), PYTHONPATH=str(REPO))
+    env.setdefault("CITEBOT_SEMANTIC", "off")
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ask", "--json", "--docs", str(doc)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
