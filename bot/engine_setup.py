@@ -28,7 +28,9 @@ def engine_from_settings(
     question at hundreds a second (benchmarks/RESULTS.md, issues 3 and 6).
     """
     paths = list(docs or ()) or list(settings.docs_paths) or None
-    semantic = settings.semantic if settings.semantic is not None else semantic_by_default
+    # auto where it means yes: used unless the documents are too many for it, quietly.
+    semantic = settings.semantic if settings.semantic is not None else (
+        None if semantic_by_default else False)
     engine = build_engine(
         paths,
         cache_dir=settings.cache_dir,

@@ -55,7 +55,7 @@ def build_engine(
     max_document_bytes: int | None = DEFAULT_MAX_DOCUMENT_BYTES,
     progress: BuildProgress | None = None,
     force_rebuild: bool = False,
-    semantic: bool = False,
+    semantic: bool | None = False,
 ) -> Engine:
     """Load documents (the bundled ones by default) and index them, or load the cache.
 
@@ -63,10 +63,13 @@ def build_engine(
     add up to at least ``min_cache_bytes``; smaller sets index faster than a load.
     ``semantic``: rank with the sentence-vector feature too (:mod:`retrieval.semantic`);
     with a ``cache_dir`` the vectors can be kept there (:meth:`Engine.save_semantic_vectors`).
+    ``None``: the same where the documents allow it, and quietly not above
+    :data:`~retrieval.semantic.MAX_SEMANTIC_PASSAGES` (``True`` warns there).
     """
     files = find_document_files(paths or [bundled_documents_path()])
     root = cache_dir
-    vectors = _vector_store(cache_dir, files, bundled=not paths) if semantic else None
+    vectors = (_vector_store(cache_dir, files, bundled=not paths)
+               if semantic is not False else None)
     if root is None or sum(f.stat().st_size for f in files) < min_cache_bytes:
         return _engine(_build_index(files, progress, max_document_bytes=max_document_bytes),
                        None, False, semantic, vectors)
@@ -135,18 +138,19 @@ def _build_index(
 
 
 def _engine(
-    index: BM25Index, where: Path | None, from_cache: bool, semantic: bool,
+    index: BM25Index, where: Path | None, from_cache: bool, semantic: bool | None,
     vectors: VectorStore | None,
 ) -> Engine:
     """``vectors``: where sentence vectors are kept between runs, if anywhere."""
     scorer = None
-    if semantic:
+    if semantic is not False:
         from retrieval.semantic import MAX_SEMANTIC_PASSAGES, EncoderLoader, semantic_scorer
 
         scorer = semantic_scorer(index.corpus, EncoderLoader(), vectors)
         if scorer is None:
-            log.warning("semantic ranking is off: it serves at most %s passages, these "
-                        "documents have %s", f"{MAX_SEMANTIC_PASSAGES:,}", f"{len(index):,}")
+            log.log(logging.WARNING if semantic else logging.INFO,
+                    "semantic ranking is off: it serves at most %s passages, these "
+                    "documents have %s", f"{MAX_SEMANTIC_PASSAGES:,}", f"{len(index):,}")
     return Engine(corpus=index.corpus, index=index,
                   answerer=Answerer(index=index, semantic=scorer),
                   cache_path=where, from_cache=from_cache)

@@ -353,3 +353,22 @@ def test_shortlist_settings_are_checked(engine: Engine) -> None:
         _counting_answerer(engine, shortlist=0)
     with pytest.raises(ValueError, match="without sentence vectors"):
         _counting_answerer(engine, prefilter=load_model(semantic=True))
+
+
+@pytest.mark.parametrize(("semantic", "warned"), [(True, True), (None, False)])
+def test_too_many_passages_turn_vectors_off_warning_only_when_asked_for(
+    semantic: bool | None, warned: bool, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    import retrieval.semantic as semantic_module
+
+    monkeypatch.setattr(semantic_module, "MAX_SEMANTIC_PASSAGES", 2)
+    with caplog.at_level(logging.INFO, logger="retrieval.engine"):
+        engine = build_engine([ARTICLE], semantic=semantic, cache_dir=None)
+    assert engine.answerer.semantic is None
+    records = [r for r in caplog.records if "semantic ranking is off" in r.getMessage()]
+    assert len(records) == 1
+    assert (records[0].levelno == logging.WARNING) is warned
+    assert engine.answerer.answer("Who posted the recording?").answered
