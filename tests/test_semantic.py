@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from fakes.encoder import CountingEncoder
 
 from bot.config import Settings
 from retrieval.answer import Answerer, feature_names
@@ -113,20 +113,6 @@ def test_bad_weights_are_refused() -> None:
         dequantize({"m": np.zeros((3, 2), np.int8)})
     with pytest.raises(ValueError, match="lack"):
         SentenceEncoder({}, SentenceEncoder.load().tokenizer)
-
-
-class CountingEncoder:
-    """Vectors from word lengths; counts every text it is asked to encode."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.texts.extend(texts)
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row, len(text) % DIMENSIONS] = 1.0
-        return out
 
 
 def test_scorer_encodes_each_passage_once() -> None:

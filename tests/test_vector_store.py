@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes.encoder import CountingEncoder
 
 from retrieval.encoder import DIMENSIONS, MODEL_ID, WEIGHTS_FILE, WEIGHTS_SHA256
 from retrieval.semantic import EncoderLoader, SemanticScorer
 from retrieval.vector_store import VectorStore, text_digest, vector_file
 
 DIM = DIMENSIONS
-
-
-class CountingEncoder:
-    """Vector i of a text: one-hot at len(text) % DIM; records what it was asked."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.texts.extend(texts)
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row, len(text) % DIM] = 1.0
-        return out
 
 
 def _scorer(texts: list[str], path: Path, encoder: CountingEncoder) -> SemanticScorer:
