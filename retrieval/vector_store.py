@@ -7,10 +7,9 @@ edited document, a changed cleaner or shifted passage numbers never bring back a
 vector, and unchanged passages of an edited document are reused. The model's identity is
 in the file name; past :data:`MAX_FILES` files the oldest go. The bundled documents'
 vectors ship with citebot (``retrieval/data/seed-vectors.npz``, read only), so that even
-the first ``citebot ask`` about them encodes only the question. Read with
-``allow_pickle=False``; an unreadable, altered or truncated
-file is ignored with a warning (the vectors are computed again), and a failed write never
-fails an answer.
+the first ``citebot ask`` about them encodes only the question. Files are read with
+``allow_pickle=False``; an unreadable, altered or truncated file is ignored with a
+warning (the vectors are computed again), and a failed write never fails an answer.
 """
 
 from __future__ import annotations
