@@ -141,6 +141,19 @@ def train(
     return export(booster.dump_model(), chosen, rounds, feature_names(semantic=semantic))
 
 
+def shortlist_rows(
+    rows: list[tuple[np.ndarray, np.ndarray]], lexical: TreeModel, size: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each question's ``size`` best candidates by the word-only model (the semantic
+    feature is the last column), as the answerer shortlists them."""
+    out = []
+    for x, y in rows:
+        best = np.argsort(-lexical.predict(x[:, :-1]), kind="stable")[:size]
+        best.sort()
+        out.append((x[best], y[best]))
+    return out
+
+
 def flatten_tree(root: dict[str, Any]) -> dict[str, list[Any]]:
     """One LightGBM tree (nested dicts) as parallel node lists; leaves have feature -1."""
     feature: list[int] = []
@@ -191,6 +204,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shortlist", type=int, default=SEMANTIC_SHORTLIST,
                         help="--semantic: candidates the semantic model ranks (0: all)")
+    parser.add_argument("--train-on-shortlist", action="store_true",
+                        help="--semantic: learn only from each question's shortlist")
     parser.add_argument("--params", type=json.loads, default={},
                         help='LightGBM parameters over the defaults, as JSON ("rounds" too)')
     parser.add_argument("--drop", nargs="*", default=[], metavar="FEATURE",
@@ -213,12 +228,14 @@ def main() -> int:
         for fold in range(args.cv):
             test = [i for i in range(len(articles)) if i % args.cv == fold]
             train_rows = [row for i, art in enumerate(rows) if i not in test for row in art]
-            model = model_from_json(train(train_rows, args.seed, params, args.semantic))
             prefilter = None
             if args.semantic and args.shortlist:
                 # The shortlist comes from a lexical model of the same training articles.
                 lexical_rows = [(x[:, :-1], y) for x, y in train_rows]
                 prefilter = model_from_json(train(lexical_rows, args.seed, args.params))
+                if args.train_on_shortlist:
+                    train_rows = shortlist_rows(train_rows, prefilter, args.shortlist)
+            model = model_from_json(train(train_rows, args.seed, params, args.semantic))
             result = evaluate_squad([articles[i] for i in test], model=model, analyzer=analyzer,
                                     loader=loader, prefilter=prefilter,
                                     shortlist=args.shortlist or None)
@@ -231,8 +248,12 @@ def main() -> int:
         print("out-of-fold: " + json.dumps(
             {k: round(v / n_total, 4) for k, v in totals.items() if k != "questions"}))
     if args.write:
-        trained = train([r for article in rows for r in article], args.seed, params,
-                        args.semantic)
+        all_rows = [r for article in rows for r in article]
+        if args.semantic and args.shortlist and args.train_on_shortlist:
+            lexical = model_from_json(train([(x[:, :-1], y) for x, y in all_rows], args.seed,
+                                            args.params))
+            all_rows = shortlist_rows(all_rows, lexical, args.shortlist)
+        trained = train(all_rows, args.seed, params, args.semantic)
         partial = out.with_suffix(".json.tmp")
         partial.write_text(json.dumps(trained, separators=(",", ":")), "utf-8")
         partial.replace(out)
