@@ -35,6 +35,10 @@ GENERAL_ONLY_THRESHOLD = 0.6
 # holds a word of close meaning, by this cosine at least (retrieval.related): "talk" in
 # a paragraph that says "conversation" (0.76).
 RELATED_MIN_COSINE = 0.7
+# With sentence vectors: a missing word that is neither a name nor the value asked for
+# counts as found in part, by the question's cosine with the top sentence, when that
+# cosine is at least this (benchmarks/RESULTS.md, ninth session).
+MEANING_MIN_COSINE = 0.45
 # Words that frame a request rather than say what it is about ("*Tell* me who ...",
 # "According to the *article*, ...", "*Hi*, who ..."): when the documents lack one, it is
 # not missing content. When they hold it ("Which *article* covers defence?"), it counts as
@@ -104,7 +108,12 @@ class Abstainer:
                 self._unseen = max((index.idf(t) for t in index.vocabulary), default=1.0) or 1.0
         return self._unseen
 
-    def judge(self, question: str, profile: QuestionProfile, top_ids: list[int]) -> Verdict:
+    def judge(
+        self, question: str, profile: QuestionProfile, top_ids: list[int],
+        meaning: float | None = None,
+    ) -> Verdict:
+        """``meaning``: the cosine of the question's and the top sentence's vectors, when
+        the answerer has them."""
         index = self.index
         analyzer = index.analyzer
         stop = analyzer.stopwords
@@ -176,12 +185,15 @@ class Abstainer:
         paraphrased = {w for w in lacking_general if w in verbs}
         lacking = 0.0
         partly = 0.0  # the part of missing words' weight met by related words
+        close = meaning if meaning is not None and meaning >= MEANING_MIN_COSINE else 0.0
         for w in seen:
             if stems[w] in vocab:
                 continue
             weight_w = unseen * _missing_weight(
                 seen[w][1], stems[w] in general and (specific or w in paraphrased), value)
             cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
+            if not seen[w][1] and not value:
+                cosine = max(cosine, close)
             lacking += weight_w
             partly += weight_w * cosine
         weight = {t: index.idf(t) if t in index.vocabulary else unseen for t in present}

@@ -117,6 +117,7 @@ class Ranking:
     profile: QuestionProfile
     ids: np.ndarray  # best first
     scores: np.ndarray
+    top_cosine: float | None = None  # the question's and the best's vectors, if known
 
 
 def heading_evidence(
@@ -412,7 +413,11 @@ class Answerer:
         else:
             scores = self._shortlist_scores(found, found.shortlisted, found.lexical)
         order = np.argsort(-scores, kind="stable")
-        return Ranking(found.profile, found.ids[order], scores[order])
+        top_cosine = None
+        if self.semantic is not None and (found.shortlisted is None
+                                          or found.shortlisted[order[0]]):
+            top_cosine = float(found.features[order[0], -1])
+        return Ranking(found.profile, found.ids[order], scores[order], top_cosine)
 
     def _shortlist_scores(
         self, found: Candidates, shortlisted: np.ndarray, lexical: np.ndarray
@@ -431,7 +436,8 @@ class Answerer:
     def answer(self, question: str, *, k: int = 3, context: str | None = None) -> Answer:
         """Answer ``question``; ``context`` (an earlier turn) is weaker query evidence."""
         ranking = self.rank(question, context=context)
-        verdict = self.abstainer.judge(question, ranking.profile, ranking.ids[:1].tolist())
+        verdict = self.abstainer.judge(question, ranking.profile, ranking.ids[:1].tolist(),
+                                       ranking.top_cosine)
         if len(ranking.ids) == 0:
             reason = verdict.reason or "The documents do not mention these words."
             return Answer(question, False, missing_terms=verdict.missing, reason=reason)

@@ -358,3 +358,44 @@ def test_too_many_passages_turn_vectors_off_warning_only_when_asked_for(
     assert len(records) == 1
     assert (records[0].levelno == logging.WARNING) is warned
     assert engine.answerer.answer("Who posted the recording?").answered
+
+
+def test_close_meaning_counts_for_a_missing_general_word(
+    semantic_engine: Engine, engine: Engine
+) -> None:
+    # "software" is not in the article; the WebEx sentence is close in meaning.
+    question = "What software was used for the meeting?"
+    assert not engine.answerer.answer(question).answered  # words alone: declined
+    answer = semantic_engine.answerer.answer(question)
+    assert answer.answered and "WebEx" in answer.citations[0].quote
+    assert semantic_engine.answerer.rank(question).top_cosine is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Joe Biden say about the recording?",  # missing names: never met by meaning
+        "How much does a Taurus missile cost?",  # the value asked for is missing
+        "Who won the football match?",
+        "What is the population of Canada?",
+    ],
+)
+def test_close_meaning_never_stands_in_for_names_or_the_value_asked(
+    semantic_engine: Engine, question: str
+) -> None:
+    assert not semantic_engine.answerer.answer(question).answered
+
+
+def test_meaning_credit_needs_a_close_cosine(engine: Engine) -> None:
+    from retrieval.abstain import MEANING_MIN_COSINE
+
+    answerer = engine.answerer
+    question = "What software was used for the meeting?"
+    ranking = answerer.rank(question)
+    top = ranking.ids[:1].tolist()
+    judge = answerer.abstainer.judge
+    low = judge(question, ranking.profile, top, MEANING_MIN_COSINE - 0.01)
+    none = judge(question, ranking.profile, top, None)
+    high = judge(question, ranking.profile, top, 0.9)
+    assert low == none and not none.answered
+    assert high.answered and high.support > none.support
