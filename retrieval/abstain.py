@@ -184,7 +184,7 @@ class Abstainer:
         verbs = predicate_words(sequence) if lacking_general else frozenset()
         paraphrased = {w for w in lacking_general if w in verbs}
         lacking = 0.0
-        partly = 0.0  # the part of missing words' weight met by related words
+        partly = 0.0  # the part of missing words' weight met by related words or meaning
         close = meaning if meaning is not None and meaning >= MEANING_MIN_COSINE else 0.0
         for w in seen:
             if stems[w] in vocab:
