@@ -141,6 +141,14 @@ def train(
     return export(booster.dump_model(), chosen, rounds, feature_names(semantic=semantic))
 
 
+def word_only_model(
+    rows: list[tuple[np.ndarray, np.ndarray]], seed: int, params: dict[str, Any]
+) -> TreeModel:
+    """A model without the semantic feature (the last column of ``rows``): the one that
+    picks the shortlist."""
+    return model_from_json(train([(x[:, :-1], y) for x, y in rows], seed, params))
+
+
 def shortlist_rows(
     rows: list[tuple[np.ndarray, np.ndarray]], lexical: TreeModel, size: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -231,8 +239,7 @@ def main() -> int:
             prefilter = None
             if args.semantic and args.shortlist:
                 # The shortlist comes from a lexical model of the same training articles.
-                lexical_rows = [(x[:, :-1], y) for x, y in train_rows]
-                prefilter = model_from_json(train(lexical_rows, args.seed, args.params))
+                prefilter = word_only_model(train_rows, args.seed, args.params)
                 if args.train_on_shortlist:
                     train_rows = shortlist_rows(train_rows, prefilter, args.shortlist)
             model = model_from_json(train(train_rows, args.seed, params, args.semantic))
@@ -250,8 +257,7 @@ def main() -> int:
     if args.write:
         all_rows = [r for article in rows for r in article]
         if args.semantic and args.shortlist and args.train_on_shortlist:
-            lexical = model_from_json(train([(x[:, :-1], y) for x, y in all_rows], args.seed,
-                                            args.params))
+            lexical = word_only_model(all_rows, args.seed, args.params)
             all_rows = shortlist_rows(all_rows, lexical, args.shortlist)
         trained = train(all_rows, args.seed, params, args.semantic)
         partial = out.with_suffix(".json.tmp")
