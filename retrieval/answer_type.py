@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import IntEnum
 
-# Token kinds found in passages (bit flags, see retrieval.features.analyse_passage).
-NUMBER, DATE, NAME, DIGITS = 1, 2, 4, 8
+# Token kinds found in passages (bit flags, see retrieval.features.analyse_passage):
+# a unit of measure ("minute", "kilometers"), and a capitalised word beside another one
+# ("Margarita *Simonyan*"), as a person's or an organisation's name is written.
+NUMBER, DATE, NAME, DIGITS, UNIT, FULL_NAME = 1, 2, 4, 8, 16, 32
+# The kinds that have no feature columns of their own: they only count as wanted.
+WANTED_ONLY = (DIGITS, UNIT, FULL_NAME)
 
 _TIME_NOUNS_WORDS_TEXT = (
     "year years date day days month months century decade era time period"
@@ -22,8 +26,18 @@ _MEASURE_ADJ_WORDS_TEXT = (
 _MEASURE_ADJ = frozenset(_MEASURE_ADJ_WORDS_TEXT.split())
 
 
+# "What *range* ...", "What was the *length* of ...": a measure asked for by its noun.
+_MEASURE_NOUNS_WORDS_TEXT = (
+    "length distance range duration height width depth weight size speed age altitude "
+    "area lifespan"
+)
+_MEASURE_NOUNS = frozenset(_MEASURE_NOUNS_WORDS_TEXT.split())
+# Words that may stand between "what" and the noun naming the answer's type.
+_LEAD_WORDS = frozenset({"was", "is", "are", "were", "the", "a", "an", "s", "its", "their"})
+
+
 _HOW_WORDS = _MEASURE_ADJ | {"many", "much"}
-_TYPE_NOUNS = _TIME_NOUNS | _QUANTITY_NOUNS
+_TYPE_NOUNS = _TIME_NOUNS | _QUANTITY_NOUNS | _MEASURE_NOUNS
 
 
 class QuestionType(IntEnum):
@@ -40,12 +54,15 @@ class QuestionType(IntEnum):
 
 # What kind of token answers each type (0: no particular kind).
 WANTED_KIND: dict[QuestionType, int] = {
-    QuestionType.WHO: NAME,
+    # A name of two or more capitalised words: a person ("Margarita Simonyan") or an
+    # organisation, rarely the single place names ("Ukraine") any sentence may hold.
+    QuestionType.WHO: FULL_NAME,
     # A year or a day is written in digits; "one" or "second" rarely answers *when*.
     QuestionType.WHEN: DATE | DIGITS,
     QuestionType.WHERE: NAME,
     QuestionType.QUANTITY: NUMBER,
-    QuestionType.MEASURE: NUMBER,
+    # A unit ("a 38-*minute* recording", "500 *kilometers*"), not just any number.
+    QuestionType.MEASURE: UNIT,
 }
 
 
@@ -74,13 +91,24 @@ def question_type(words: Sequence[str]) -> QuestionType:
                 return QuestionType.MEASURE
             return QuestionType.HOW
         if word in ("what", "which"):
-            nxt = words[i + 1 : i + 3]
+            nxt = _after_what(words, i)
             if any(w in _TIME_NOUNS for w in nxt):
                 return QuestionType.WHEN
             if any(w in _QUANTITY_NOUNS for w in nxt):
                 return QuestionType.QUANTITY
+            if any(w in _MEASURE_NOUNS for w in nxt):
+                return QuestionType.MEASURE
             return QuestionType.WHAT
     return QuestionType.OTHER
+
+
+def _after_what(words: Sequence[str], i: int) -> Sequence[str]:
+    """The two words after "what" at ``i``, past a verb be or an article ("What was the
+    *length* of ...", "What's the *range* ...")."""
+    j = i + 1
+    while j < min(len(words), i + 4) and words[j] in _LEAD_WORDS:
+        j += 1
+    return words[j : j + 2]
 
 
 def wanted_kind(qtype: QuestionType) -> int:
@@ -90,9 +118,10 @@ def wanted_kind(qtype: QuestionType) -> int:
 def type_words(words: Sequence[str]) -> frozenset[str]:
     """Words that only name the answer's type ("what *year*", "which *date*")."""
     found: set[str] = set()
-    for i, word in enumerate(words[:25]):
+    for i, raw in enumerate(words[:25]):
+        word = _WH_CONTRACTIONS.get(raw, raw)
         if word in ("what", "which"):
-            found.update(w for w in words[i + 1 : i + 3] if w in _TYPE_NOUNS)
+            found.update(w for w in _after_what(words, i) if w in _TYPE_NOUNS)
         elif word == "how" and i + 1 < len(words) and words[i + 1] in _HOW_WORDS:
             found.add(words[i + 1])  # "how *many*", "how *long*"
     return frozenset(found)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from retrieval.analysis import Analyzer, fold
-from retrieval.answer_type import QuestionType, question_type
+from retrieval.answer_type import FULL_NAME, NAME, UNIT, QuestionType, question_type
 
 _RAW_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _MONTHS_WORDS_TEXT = (
@@ -35,6 +35,18 @@ _NUMBER_WORDS_WORDS_TEXT = (
     "dozen half first second third fourth fifth"
 )
 _NUMBER_WORDS = frozenset(_NUMBER_WORDS_WORDS_TEXT.split())
+# Units of measure, which answer "how long / far / old / tall ..." beside a number.
+_UNIT_WORDS_TEXT = (
+    "second seconds minute minutes min mins hour hours hr hrs day days week weeks month "
+    "months year years yr yrs decade decades century centuries millennium millennia "
+    "millimeter millimeters millimetre millimetres mm centimeter centimeters centimetre "
+    "centimetres cm meter meters metre metres km kilometer kilometers kilometre kilometres "
+    "mile miles foot feet ft inch inches yard yards nautical "
+    "gram grams kilogram kilograms kg kilo kilos tonne tonnes ton tons pound pounds lb lbs "
+    "ounce ounces oz mph kph knot knots acre acres hectare hectares liter liters litre "
+    "litres gallon gallons degree degrees celsius fahrenheit kelvin"
+)
+_UNIT_WORDS = frozenset(_UNIT_WORDS_TEXT.split())
 _FAR = 30.0  # distance reported when there is nothing to measure
 _WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
 WINDOW = 6  # sentences either side of a candidate that count as its paragraph context
@@ -70,9 +82,15 @@ class PassageInfo(NamedTuple):
 
     @property
     def kinds(self) -> tuple[int, ...]:
-        """Aligned with words: bit 1 number, 2 date, 4 capitalised name, 8 digits."""
+        """Aligned with words: bit 1 number, 2 date, 4 capitalised name, 8 digits, 16 unit,
+        32 a word of a name of several (:mod:`retrieval.answer_type`)."""
         tokens = self.tokens
-        return (tokens[0][2], *map(_LATER_KIND, tokens[1:])) if tokens else ()
+        if not tokens:
+            return ()
+        kinds = [tokens[0][2], *map(_LATER_KIND, tokens[1:])]
+        for j, kind, _, _ in self.typed:
+            kinds[j] |= kind & FULL_NAME
+        return tuple(kinds)
 
     # The distinct content words, their 5-letter prefixes and 4-grams are read from
     # ``types`` when needed: the features ask only whether the question's ones occur
@@ -109,6 +127,8 @@ def _token(
         len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
     ):
         kind |= 2
+    if word in _UNIT_WORDS:
+        kind |= UNIT
     if word in stop:
         return (word, None, kind, kind, (), None, None)
     later = kind | 4 if raw[0].isupper() else kind
@@ -152,12 +172,18 @@ def analyse_passage(
     # Typed tokens: kind bits as a later token everywhere, then the first token's own.
     at = list(compress(range(len(tokens)), map(_LATER_KIND, tokens)))
     picked = list(map(tokens.__getitem__, at))
-    typed = list(zip(at, map(_LATER_KIND, picked), map(_WORD, picked), map(_STEM, picked),
-                     strict=True))
+    later_kinds = list(map(_LATER_KIND, picked))
+    named = [j for j, k in zip(at, later_kinds, strict=True) if k & NAME]
+    if len(named) > 1:
+        runs = full_name_positions(named)
+        later_kinds = [k | FULL_NAME if j in runs else k
+                       for j, k in zip(at, later_kinds, strict=True)]
+    typed = list(zip(at, later_kinds, map(_WORD, picked), map(_STEM, picked), strict=True))
     if at and at[0] == 0:
         first = tokens[0]
-        if first[2]:
-            typed[0] = (0, first[2], first[0], first[1])
+        kind = first[2] | (later_kinds[0] & FULL_NAME)
+        if kind:
+            typed[0] = (0, kind, first[0], first[1])
         else:
             del typed[0]
     return PassageInfo(
@@ -167,6 +193,15 @@ def analyse_passage(
         types=types,
         typed=tuple(typed),
         content=len(stems) - stems.count(None),
+    )
+
+
+def full_name_positions(named: Sequence[int]) -> frozenset[int]:
+    """The positions among ``named`` (capitalised words, in order) that stand beside
+    another one: the words of a name written in two or more ("Margarita Simonyan")."""
+    return frozenset(
+        j for n, j in enumerate(named)
+        if (n > 0 and named[n - 1] == j - 1) or (n + 1 < len(named) and named[n + 1] == j + 1)
     )
 
 

@@ -70,8 +70,8 @@ def _type_features(
             at = stems.index(term, at + 1)
             matched.append(at)
     matched.sort()
-    novel_number = novel_date = novel_name = novel_digits = 0.0
-    dist_number = dist_date = dist_name = dist_digits = _FAR
+    novel_number = novel_date = novel_name = wanted_present = 0.0
+    dist_number = dist_date = dist_name = wanted_dist = _FAR
     for j, kind, word, stem in info.typed:
         if (stem is not None and stem in terms) or word in qwords:
             continue
@@ -94,19 +94,10 @@ def _type_features(
         if kind & 4:
             novel_name = 1.0
             dist_name = min(dist_name, dist)
-        if kind & 8:
-            novel_digits = 1.0
-            dist_digits = min(dist_digits, dist)
+        if kind & want:
+            wanted_present = 1.0
+            wanted_dist = min(wanted_dist, dist)
     novel_frac = (info.content - len(matched)) / (info.content or 1)
-    wanted_present, wanted_dist = 0.0, _FAR
-    if want & 1 and novel_number:
-        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_number)
-    if want & 2 and novel_date:
-        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_date)
-    if want & 4 and novel_name:
-        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_name)
-    if want & 8 and novel_digits:
-        wanted_present, wanted_dist = 1.0, min(wanted_dist, dist_digits)
     return [novel_frac, float(len(info.tokens)), novel_number, novel_date, novel_name,
             dist_number, dist_date, dist_name, wanted_present, wanted_dist]
 

@@ -14,7 +14,7 @@ from operator import not_
 
 import numpy as np
 
-from retrieval.answer_type import wanted_kind
+from retrieval.answer_type import DATE, NAME, NUMBER, wanted_kind
 from retrieval.features import _FAR, QuestionProfile
 from retrieval.window import Window, sorted_lookup, term_matches
 
@@ -87,21 +87,16 @@ def window_columns(
     typed_kinds = kinds[typed]
     wanted_present = np.zeros(n_win)
     wanted_dist = np.full(n_win, _FAR)
-    # Number, date and name have columns of their own; digits only count as wanted.
-    for bit in (1, 2, 4, 8):
-        if bit == 8 and not want & bit:
-            continue
+    # Number, date and name have columns of their own; the other kinds only count as wanted.
+    for place, bit in enumerate((NUMBER, DATE, NAME)):
         sel = (typed_kinds & bit) != 0
-        flag = np.bincount(typed_owner[sel], minlength=n_win) > 0
+        type_cols[2 + place] = np.bincount(typed_owner[sel], minlength=n_win) > 0
         near = np.full(n_win, _FAR)
         np.minimum.at(near, typed_owner[sel], dist[sel])
-        if bit != 8:
-            place = bit.bit_length() - 1  # number 0, date 1, name 2
-            type_cols[2 + place] = flag
-            type_cols[5 + place] = near
-        if want & bit:
-            wanted_present[flag] = 1.0
-            wanted_dist = np.where(flag, np.minimum(wanted_dist, near), wanted_dist)
+        type_cols[5 + place] = near
+    sel = (typed_kinds & want) != 0
+    wanted_present[typed_owner[sel]] = 1.0
+    np.minimum.at(wanted_dist, typed_owner[sel], dist[sel])
     type_cols[8] = wanted_present
     type_cols[9] = wanted_dist
     nw, npf = n_words, n_prefs

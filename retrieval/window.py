@@ -19,6 +19,7 @@ from itertools import chain, compress, repeat
 import numpy as np
 
 from retrieval.analysis import Analyzer
+from retrieval.answer_type import FULL_NAME, NAME
 from retrieval.features import _RAW_TOKEN, _remember, _Token, _token
 from retrieval.terms import TermMatrix
 
@@ -284,10 +285,24 @@ class WindowBuilder:
         tokens = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         owner = np.repeat(np.arange(len(parts), dtype=np.int64), lengths)
         kinds = table.later_kind[tokens]
+        full = full_names(kinds, owner)
+        kinds[full] |= FULL_NAME
         firsts = offsets[:-1][lengths > 0]
-        kinds[firsts] = table.first_kind[tokens[firsts]]
+        kinds[firsts] = table.first_kind[tokens[firsts]] | (kinds[firsts] & FULL_NAME)
         return Window(table, tokens, offsets, owner, table.stem_of[tokens], kinds)
 
     def stems(self, passage_id: int) -> frozenset[str]:
         """The distinct stems of ``passage_id`` (what ``stem_counts`` holds as keys)."""
         return stem_set(self.table, self.token_ids([passage_id])[0])
+
+
+def full_names(kinds: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Which tokens (kind bits as later tokens, and their passages) are capitalised words
+    beside another one of the same passage, as
+    :func:`retrieval.features.full_name_positions` finds them."""
+    named = (kinds & NAME) != 0
+    pair = named[1:] & named[:-1] & (owner[1:] == owner[:-1])
+    full = np.zeros(len(kinds), dtype=bool)
+    full[1:] |= pair
+    full[:-1] |= pair
+    return full

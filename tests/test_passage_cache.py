@@ -6,7 +6,18 @@ from __future__ import annotations
 import gc
 
 from retrieval.analysis import Analyzer
-from retrieval.answer_type import DATE, DIGITS, NUMBER, question_type, wanted_kind
+from retrieval.answer_type import (
+    DATE,
+    DIGITS,
+    FULL_NAME,
+    NAME,
+    NUMBER,
+    UNIT,
+    QuestionType,
+    question_type,
+    type_words,
+    wanted_kind,
+)
 from retrieval.features import PassageCache, analyse_passage
 
 TEXTS = [
@@ -54,6 +65,34 @@ def test_when_questions_want_dates_or_digits_not_number_words() -> None:
         DATE | DIGITS)
     assert wanted_kind(question_type(["when", "was", "it"])) == DATE | DIGITS
     assert wanted_kind(question_type(["how", "many", "officers"])) == NUMBER
+
+
+def test_units_and_names_of_several_words_are_marked() -> None:
+    info = analyse_passage(
+        "Margarita Simonyan posted a 38-minute recording of German army officers in Ukraine, "
+        "said Defense Minister Boris Pistorius, 500 kilometers away.", Analyzer())
+    kinds = dict(zip(info.words, info.kinds, strict=True))
+    assert kinds["margarita"] & FULL_NAME and kinds["simonyan"] == NAME | FULL_NAME
+    assert kinds["pistorius"] & FULL_NAME and kinds["defense"] & FULL_NAME
+    assert kinds["german"] == NAME and kinds["ukraine"] == NAME  # alone: not a full name
+    assert kinds["minute"] == UNIT and kinds["kilometers"] == UNIT and kinds["38"] == 1 | 8
+    # A capitalised first word alone is no name; beside another it is part of one.
+    assert analyse_passage("Kyiv has long asked", Analyzer()).kinds[0] == 0
+
+
+def test_who_wants_full_names_and_measures_want_units() -> None:
+    assert wanted_kind(question_type(["who", "posted", "it"])) == FULL_NAME
+    assert wanted_kind(question_type(["how", "long", "was", "it"])) == UNIT
+
+
+def test_a_measure_named_by_its_noun() -> None:
+    for words in (["what", "was", "the", "length", "of", "the", "recording"],
+                  ["what", "s", "the", "range", "of", "the", "missile"],
+                  ["whats", "the", "range"]):
+        assert question_type(words) is QuestionType.MEASURE
+        assert type_words(words) & {"length", "range"}
+    assert question_type(["what", "was", "the", "date", "of", "it"]) is QuestionType.WHEN
+    assert question_type(["what", "did", "the", "officers", "discuss"]) is QuestionType.WHAT
 
 
 def test_cache_is_bounded_and_drops_the_oldest_first() -> None:
