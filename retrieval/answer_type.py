@@ -9,8 +9,6 @@ from enum import IntEnum
 # a unit of measure ("minute", "kilometers"), and a capitalised word beside another one
 # ("Margarita *Simonyan*"), as a person's or an organisation's name is written.
 NUMBER, DATE, NAME, DIGITS, UNIT, FULL_NAME = 1, 2, 4, 8, 16, 32
-# The kinds that have no feature columns of their own: they only count as wanted.
-WANTED_ONLY = (DIGITS, UNIT, FULL_NAME)
 
 _TIME_NOUNS_WORDS_TEXT = (
     "year years date day days month months century decade era time period"
