@@ -34,7 +34,7 @@ from quality import (  # noqa: E402
 from retrieval.analysis import Analyzer  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.rerank import load_model  # noqa: E402
-from retrieval.semantic import EncoderLoader  # noqa: E402
+from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader  # noqa: E402
 
 GRID = [(k, w) for k in (3, 10, 30, 60) for w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)]
 LINEAR = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
@@ -66,7 +66,8 @@ def score(engine: Engine, items: Iterable[tuple[str, Sequence[str]]], tally: Tal
         if found.shortlisted is not None and found.lexical is not None and len(found.ids):
             scores = answerer._shortlist_scores(found, found.shortlisted, found.lexical)
             for weight in LINEAR:
-                plus = np.argsort(-(scores + weight * found.features[:, -1]), kind="stable")
+                cosine = found.features[:, -len(SEMANTIC_FEATURES)]
+                plus = np.argsort(-(scores + weight * cosine), kind="stable")
                 orders["score + weight x cosine", 0.0, weight] = found.ids[plus]
         for key, order in orders.items():
             counts = tally.setdefault(key, [0, 0, 0])

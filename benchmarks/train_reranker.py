@@ -35,10 +35,11 @@ from retrieval.answer import SEMANTIC_SHORTLIST, feature_names  # noqa: E402
 from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
 from retrieval.quotes import quote_text  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
-from retrieval.semantic import EncoderLoader  # noqa: E402
+from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader  # noqa: E402
 
 MODEL_PATH = REPO / "retrieval" / "data" / "reranker.json"
 SEMANTIC_MODEL_PATH = REPO / "retrieval" / "data" / "reranker-semantic.json"
+_WORD_ONLY = -len(SEMANTIC_FEATURES)  # a semantic row's columns without the vectors' ones
 
 
 class MemoEncoder:
@@ -149,19 +150,19 @@ def train(
 def word_only_model(
     rows: list[tuple[np.ndarray, np.ndarray]], seed: int, params: dict[str, Any]
 ) -> TreeModel:
-    """A model without the semantic feature (the last column of ``rows``): the one that
+    """A model without the semantic features (the last columns of ``rows``): the one that
     picks the shortlist."""
-    return model_from_json(train([(x[:, :-1], y) for x, y in rows], seed, params))
+    return model_from_json(train([(x[:, :_WORD_ONLY], y) for x, y in rows], seed, params))
 
 
 def shortlist_rows(
     rows: list[tuple[np.ndarray, np.ndarray]], lexical: TreeModel, size: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each question's ``size`` best candidates by the word-only model (the semantic
-    feature is the last column), as the answerer shortlists them."""
+    features are the last columns), as the answerer shortlists them."""
     out = []
     for x, y in rows:
-        best = np.argsort(-lexical.predict(x[:, :-1]), kind="stable")[:size]
+        best = np.argsort(-lexical.predict(x[:, :_WORD_ONLY]), kind="stable")[:size]
         best.sort()
         out.append((x[best], y[best]))
     return out

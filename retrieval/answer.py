@@ -31,7 +31,7 @@ from retrieval.quotes import quote_span
 from retrieval.related import RELATED_FEATURES, Expansion, RelatedWords, expand
 from retrieval.rerank import TreeModel, load_model
 from retrieval.sections import Coverage, SectionMap
-from retrieval.semantic import SEMANTIC_FEATURES
+from retrieval.semantic import SEMANTIC_FEATURES, semantic_columns
 from retrieval.window import WindowBuilder
 
 if TYPE_CHECKING:
@@ -57,6 +57,10 @@ SEMANTIC_SHORTLIST = 15
 
 
 _COV, _COV_WITH_PREV = FEATURE_NAMES.index("cov"), FEATURE_NAMES.index("cov_with_prev")
+
+
+# The semantic model's cosine column (the first of SEMANTIC_FEATURES, after the rest).
+_COSINE = -len(SEMANTIC_FEATURES)
 
 
 def feature_names(*, semantic: bool = False) -> tuple[str, ...]:
@@ -372,7 +376,7 @@ class Answerer:
             shortlisted[np.argsort(-lexical, kind="stable")[: self.shortlist]] = True
             cosines = np.zeros(len(cands))
             cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
-        features = np.concatenate([features, cosines[:, None]], axis=1)
+        features = np.concatenate([features, semantic_columns(cosines, shortlisted)], axis=1)
         return Candidates(profile, cands, features[:, 0], features, heading, shortlisted,
                           lexical)
 
@@ -416,7 +420,7 @@ class Answerer:
         top_cosine = None
         if self.semantic is not None and (found.shortlisted is None
                                           or found.shortlisted[order[0]]):
-            top_cosine = float(found.features[order[0], -1])
+            top_cosine = float(found.features[order[0], _COSINE])
         return Ranking(found.profile, found.ids[order], scores[order], top_cosine)
 
     def _shortlist_scores(

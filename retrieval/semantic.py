@@ -22,7 +22,10 @@ from retrieval.corpus import Corpus
 from retrieval.quotes import quote_text
 from retrieval.vector_store import VectorStore, text_digest
 
-SEMANTIC_FEATURES = ("semantic_cosine",)
+# The question's cosine with the sentence, and its gap to the best of the candidates
+# ranked with it (0 for the best): the trees compare sentences of one question by it,
+# whatever the question's own scale of cosines.
+SEMANTIC_FEATURES = ("semantic_cosine", "semantic_gap")
 # Vectors for this many passages take 30 MB; encoding them all takes minutes.
 MAX_SEMANTIC_PASSAGES = 20_000
 
@@ -151,3 +154,14 @@ def semantic_scorer(
         return None
     return SemanticScorer(loader=loader, text_of=partial(quote_text, corpus), size=len(corpus),
                           store=store)
+
+
+def semantic_columns(cosines: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
+    """The :data:`SEMANTIC_FEATURES` columns (candidates x 2) from their ``cosines``;
+    ``known``: which candidates have theirs (the others hold 0 in both columns)."""
+    out = np.zeros((len(cosines), len(SEMANTIC_FEATURES)))
+    rows = np.ones(len(cosines), dtype=bool) if known is None else known
+    if rows.any():
+        out[rows, 0] = cosines[rows]
+        out[rows, 1] = cosines[rows] - cosines[rows].max()
+    return out

@@ -158,9 +158,13 @@ def test_semantic_answers_quote_the_article(semantic_engine: Engine) -> None:
     corpus = semantic_engine.corpus
     text = ARTICLE.read_text("utf-8")
     found = answerer.candidates("Who leaked the audio?")
-    assert found.features.shape == (len(found.ids), len(feature_names()) + 1)
-    cosines = found.features[:, -1]
+    assert found.features.shape == (len(found.ids), len(feature_names()) + 2)
+    cosines, gaps = found.features[:, -2], found.features[:, -1]
     assert ((cosines > -1.0) & (cosines < 1.0)).all()
+    assert found.shortlisted is not None
+    best = cosines[found.shortlisted].max()
+    assert np.allclose(gaps[found.shortlisted], cosines[found.shortlisted] - best)
+    assert (gaps[~found.shortlisted] == 0.0).all() and (cosines[~found.shortlisted] == 0.0).all()
     answer = answerer.answer("Who posted the recording?")
     assert answer.answered and "Simonyan" in answer.citations[0].quote
     for citation in answer.citations:
