@@ -53,6 +53,10 @@ REQUEST_WORDS = frozenset(_REQUEST_WORDS_TEXT.split())
 # Questions whose answer is a value: a missing word there usually names the value asked
 # for ("How much does it *cost*?"), so it weighs as much as a missing name.
 _VALUE_TYPES = frozenset({QuestionType.QUANTITY, QuestionType.MEASURE, QuestionType.WHEN})
+# Value types whose wh-phrase names the value itself ("How *far* ...", "*When* ..."): there
+# the question's missing verb is the documents' own verb in other words ("How far can the
+# missiles *fly*?" of a text that says "reach"), not the value ("How much does it *cost*?").
+_NAMED_TYPES = frozenset({QuestionType.MEASURE, QuestionType.WHEN})
 
 
 @cache
@@ -189,10 +193,11 @@ class Abstainer:
         for w in seen:
             if stems[w] in vocab:
                 continue
+            names_value = value and not (w in paraphrased and profile.qtype in _NAMED_TYPES)
             weight_w = unseen * _missing_weight(
-                seen[w][1], stems[w] in general and (specific or w in paraphrased), value)
+                seen[w][1], stems[w] in general and (specific or w in paraphrased), names_value)
             cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
-            if not seen[w][1] and not value:
+            if not seen[w][1] and not names_value:
                 cosine = max(cosine, close)
             lacking += weight_w
             partly += weight_w * cosine

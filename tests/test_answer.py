@@ -349,3 +349,23 @@ def test_text_without_sentence_punctuation_gives_bounded_quotes(tmp_path: Path) 
     quote = answer.citations[0].quote
     assert answer.answered and quote.endswith("the miller counts 42 sacks")
     assert len(quote) <= MAX_SENTENCE_CHARS and quote in engine.corpus.documents[0].text
+
+
+def test_a_missing_verb_of_a_named_measure_is_not_the_value(tmp_path: Path) -> None:
+    # "How far" names the value asked for, so the missing "fly" is the text's own verb
+    # ("reach") in other words; in "How much does it cost?" the missing word is the value.
+    doc = tmp_path / "drone.txt"
+    doc.write_text(
+        "Aerovista, a company based in Graz, was founded in 2011 by two engineers.\n\n"
+        "Its first product was a camera mount for film crews.\n\n"
+        "The company now builds a drone for farmers and mountain rescue services.\n\n"
+        "The batteries of the drone let it reach targets up to 40 kilometres away.\n\n"
+        "Each unit carries a thermal camera and a loudspeaker.\n\n"
+        "Sales grew by a third last year, mostly in Austria and Switzerland.\n",
+        "utf-8")
+    engine = build_engine([doc])
+    answer = engine.answerer.answer("How far can the drone fly?")
+    assert answer.answered and "40 kilometres" in answer.citations[0].quote
+    assert answer.missing_terms == ("fly",)
+    declined = engine.answerer.answer("How much does the drone cost?")
+    assert not declined.answered and declined.missing_terms == ("cost",)
