@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from retrieval.analysis import clip
 from retrieval.answer_type import QuestionType, type_words
 from retrieval.features import PassageCache, QuestionProfile
 from retrieval.index import BM25Index
@@ -121,7 +122,7 @@ class Abstainer:
         index = self.index
         analyzer = index.analyzer
         stop = analyzer.stopwords
-        surface = _SURFACE.findall(question[: 4000])
+        surface = _SURFACE.findall(clip(question))
         sequence = profile.sequence or analyzer.words(question, limit=True)
         skip = type_words(sequence)
         seen: dict[str, tuple[str, bool]] = {}  # folded word -> (surface form, is name)

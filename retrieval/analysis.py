@@ -18,6 +18,18 @@ NAME_PATTERN = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’-]+)")
 MAX_ANALYZED_CHARS = 4000
 
 
+_CUT_WORD = re.compile(r"[^\W_]+\Z", re.UNICODE)
+
+
+def clip(text: str, limit: int = MAX_ANALYZED_CHARS) -> str:
+    """The first ``limit`` characters of ``text``, less a word the cut splits (a cut
+    "recordi" would be looked up, and reported missing, as a word of its own)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return _CUT_WORD.sub("", head) if _TOKEN.match(text, limit) else head
+
+
 def fold(text: str) -> str:
     """Case- and accent-fold; full-width and compatibility forms become plain letters."""
     text = unicodedata.normalize("NFKD", text)
@@ -115,7 +127,7 @@ class Analyzer:
     def words(self, text: str, *, limit: bool = False) -> list[str]:
         """Folded word tokens, stopwords included."""
         if limit:
-            text = text[: self._max_chars]
+            text = clip(text, self._max_chars)
         return _TOKEN.findall(fold(text))
 
     def stem(self, word: str) -> str:

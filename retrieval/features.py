@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from retrieval.analysis import Analyzer, fold
+from retrieval.analysis import Analyzer, clip, fold
 from retrieval.answer_type import FULL_NAME, NAME, UNIT, QuestionType, question_type
 
 _RAW_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -397,7 +397,7 @@ class QuestionProfile:
 def name_terms(question: str, analyzer: Analyzer, terms: Collection[str]) -> frozenset[str]:
     """The ``terms`` that come from a capitalised word other than the question's first
     ("Is *WebEx* approved for *military* use?" -> webex): the names it asks about."""
-    surface = _RAW_TOKEN.findall(question[:4000])
+    surface = _RAW_TOKEN.findall(clip(question))
     stop = analyzer.stopwords
     return frozenset(
         stem for raw in surface[1:] if raw[:1].isupper()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from retrieval.analysis import Analyzer, fold
+from retrieval.analysis import Analyzer, clip, fold
 
 
 def test_fold_handles_case_accents_and_full_width() -> None:
@@ -63,3 +63,11 @@ def test_stemmer_import_loads_only_the_snowball_modules() -> None:
         "assert 'nltk.stem.snowball' in loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_clip_never_keeps_half_a_word() -> None:
+    assert clip("ab cd ef", 4) == "ab "  # the cut would split "cd"
+    assert clip("ab cd ef", 5) == "ab cd"  # the cut falls between words
+    assert clip("abcdef", 3) == ""  # one word longer than the cap: nothing to look up
+    assert clip("ab", 4) == "ab"
+    assert Analyzer(max_chars=4).words("ab cd ef", limit=True) == ["ab"]

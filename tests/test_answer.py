@@ -182,6 +182,11 @@ def test_k_citations_and_readers_see_the_close_ones(engine: Engine) -> None:
 def test_long_and_odd_questions_are_handled(engine: Engine) -> None:
     long = engine.answerer.answer("Taurus missiles " * 10_000)
     assert long.citations and "Taurus" in long.citations[0].quote
+    # The cap on what is analysed falls inside "recording": the cut word is dropped, not
+    # looked up as "recordi" and reported missing.
+    cut = engine.answerer.answer("Who posted the recording? " * 4_000)
+    assert cut.answered and cut.missing_terms == ()
+    assert "Simonyan" in cut.citations[0].quote
     odd = engine.answerer.answer("\x00 🚀 Ｗｈｏ posted the\u200f ＲＥＣＯＲＤＩＮＧ?")
     assert odd.answered and "Simonyan" in odd.citations[0].quote
     rtl = engine.answerer.answer("مرحبا بالعالم")
