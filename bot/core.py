@@ -83,6 +83,11 @@ class Core:
             index=engine.index, max_sentences=settings.summary_sentences
         )
 
+    def close(self) -> None:
+        """At a stop: keep the sentence vectors encoded while serving (semantic ranking
+        with a cache directory only) so that the next process need not encode them."""
+        self.engine.save_semantic_vectors()
+
     async def handle(self, incoming: Incoming) -> Reply:
         """The reply to one message; never raises for anything a user can send."""
         started = time.perf_counter()

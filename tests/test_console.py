@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import io
 import json
+from pathlib import Path
+
+import pytest
 
 from bot.adapters.console import console_settings, run_chat
 from bot.core import Core
 from retrieval.engine import Engine
+
+ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "taurus-leak.txt"
 
 
 class Piped(io.StringIO):
@@ -52,3 +57,19 @@ def test_piped_plain_text(engine: Engine) -> None:
 def test_console_is_not_rate_limited(engine: Engine) -> None:
     out = chat(engine, ["Who posted the recording?"] * 30, as_json=True).splitlines()
     assert len(out) == 30 and all(json.loads(line)["answered"] for line in out)
+
+
+def test_chat_keeps_the_sentence_vectors_it_encoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A copy of the article: its vectors are not among those shipped, so they are encoded.
+    doc = tmp_path / "leak.txt"
+    doc.write_text(ARTICLE.read_text("utf-8"), "utf-8")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CITEBOT_SEMANTIC", "on")
+    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(cache))
+    args = argparse.Namespace(docs=[str(doc)], json=True)
+    out = io.StringIO()
+    assert run_chat(args, stdin=Piped("Who posted the recording?\n"), stdout=out) == 0
+    assert json.loads(out.getvalue())["answered"]
+    assert len(list((cache / "vectors").glob("*.npz"))) == 1  # kept for the next process

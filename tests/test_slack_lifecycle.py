@@ -43,11 +43,16 @@ async def test_sigterm_finishes_the_answer_in_flight_and_exits_0(tmp_path: Path)
     fake = FakeSlackAPI(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
     await fake.start()
     port = free_port()
+    # With sentence vectors, over a copy of the article (its vectors are not shipped), so
+    # that the vectors encoded while serving are kept at the stop.
+    doc = tmp_path / "leak.txt"
+    doc.write_text(ARTICLE.read_text("utf-8"), "utf-8")
+    cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CITEBOT_"))}
     env.update({
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.base_url, "CITEBOT_DOCS": str(ARTICLE),
-        "CITEBOT_LOG_LEVEL": "DEBUG",
+        "SLACK_API_URL": fake.base_url, "CITEBOT_DOCS": str(doc),
+        "CITEBOT_LOG_LEVEL": "DEBUG", "CITEBOT_SEMANTIC": "on", "CITEBOT_CACHE_DIR": str(cache),
     })
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "slack", "--http", "--host", "127.0.0.1",
@@ -79,6 +84,7 @@ async def test_sigterm_finishes_the_answer_in_flight_and_exits_0(tmp_path: Path)
     assert len(fake.posts) == 1
     assert "finishing 1 answers in flight" in log
     assert "slack: answered in" in log  # the post completed before the process ended
+    assert len(list((cache / "vectors").glob("*.npz"))) == 1
     for secret in SECRETS:
         assert secret not in log
 

@@ -56,9 +56,13 @@ def run_chat(
     stdout = stdout or sys.stdout
     core = core or build_core(console_settings(args))
     session = Session(core=core)
-    if stdin.isatty() and not getattr(args, "json", False):
-        return asyncio.run(session.interactive(stdout))
-    return asyncio.run(session.piped(stdin, stdout, as_json=bool(getattr(args, "json", False))))
+    try:
+        if stdin.isatty() and not getattr(args, "json", False):
+            return asyncio.run(session.interactive(stdout))
+        return asyncio.run(
+            session.piped(stdin, stdout, as_json=bool(getattr(args, "json", False))))
+    finally:
+        core.close()
 
 
 class Session:

@@ -178,6 +178,12 @@ def run_discord(args: argparse.Namespace) -> int:
     token = settings.discord_token
     if token is None:  # require() has checked; this narrows the type
         raise ConfigError("DISCORD_TOKEN is not set; add it to the environment or .env")
-    client = build_client(settings)
-    asyncio.run(serve(client, token=token.reveal()))
+    from bot.core import build_core
+
+    core = build_core(settings)
+    client = build_client(settings, core)
+    try:
+        asyncio.run(serve(client, token=token.reveal()))
+    finally:
+        core.close()
     return 0

@@ -249,6 +249,7 @@ def run_slack(args: argparse.Namespace) -> int:
     http = bool(getattr(args, "http", False))
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     core = build_core(settings)
-    return asyncio.run(
-        serve(settings, core, http=http, host=args.host, port=args.port)
-    )
+    try:
+        return asyncio.run(serve(settings, core, http=http, host=args.host, port=args.port))
+    finally:
+        core.close()
