@@ -23,6 +23,9 @@ from retrieval.index import BM25Index
 
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
+# A missing attribute the question asks for ("the *capital* of Germany") outweighs any one
+# word found: twice the rarest word's weight.
+ATTRIBUTE_WEIGHT = 2.0
 # A missing word of general vocabulary ("role", "happen") when the question's specific
 # words are found; with only general words found, a missing one weighs fully.
 GENERAL_WEIGHT = 0.35
@@ -188,6 +191,7 @@ class Abstainer:
                            and stems[w] in general]
         verbs = predicate_words(sequence) if lacking_general else frozenset()
         paraphrased = {w for w in lacking_general if w in verbs}
+        attributes = attribute_nouns(sequence) if missing else frozenset()
         lacking = 0.0
         partly = 0.0  # the part of missing words' weight met by related words or meaning
         close = meaning if meaning is not None and meaning >= MEANING_MIN_COSINE else 0.0
@@ -195,8 +199,10 @@ class Abstainer:
             if stems[w] in vocab:
                 continue
             names_value = value and not (w in paraphrased and profile.qtype in _NAMED_TYPES)
-            weight_w = unseen * _missing_weight(
-                seen[w][1], stems[w] in general and (specific or w in paraphrased), names_value)
+            attribute = w in attributes and not seen[w][1]  # not a name or a title's word
+            weight_w = unseen * (ATTRIBUTE_WEIGHT if attribute else _missing_weight(
+                seen[w][1], stems[w] in general and (specific or w in paraphrased), names_value))
+            names_value = names_value or attribute
             cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
             if not seen[w][1] and not names_value:
                 cosine = max(cosine, close)
@@ -271,6 +277,38 @@ def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
                 if word in _DO_OR_MODAL or last.endswith("ed"):
                     found.add(last)
     return frozenset(found)
+
+
+_ATTRIBUTE_PREPOSITIONS = frozenset({"of", "in", "at", "on", "for"})
+# Attributes that documents state without naming them ("Kremlin spokesman Dmitry Peskov"
+# gives his role, "the leak is part of an information war" its cause, "third largest" a
+# ranking), and nouns of idioms ("in the *wake* of", "the *rest* of").
+_UNNAMED_ATTRIBUTES_TEXT = (
+    "role job position title occupation profession name post function part kind type sort "
+    "reason cause purpose result outcome effect consequence reaction response view opinion "
+    "meaning significance goal aim motive source origin nature status state situation "
+    "content topic subject point idea plan basis importance impact implication fate future "
+    "benefit advantage disadvantage ranking rank verdict downfall success failure definition "
+    "principle "
+    "wake rest process mercy heart majority most middle end beginning start center centre "
+    "time case course face side top bottom front back hand spite light behalf absence "
+    "presence number amount lack verge midst turn form"
+)
+_UNNAMED_ATTRIBUTES = frozenset(_UNNAMED_ATTRIBUTES_TEXT.split())
+
+
+def attribute_nouns(sequence: Sequence[str]) -> frozenset[str]:
+    """Words a question asks for as an attribute of something it names: "What is the
+    *capital* of Germany?", "Who is the *king* of Britain?". Documents that hold such an
+    attribute name it, unless it is one they state without its name (a role, a cause).
+    Words with a digit ("the *1940s* in") are not attributes."""
+    words = list(sequence[:40])
+    return frozenset(
+        word for before, word, after in zip(words, words[1:], words[2:], strict=False)
+        if before == "the" and after in _ATTRIBUTE_PREPOSITIONS
+        and word.isalpha() and word not in _UNNAMED_ATTRIBUTES
+        and word.removesuffix("s") not in _UNNAMED_ATTRIBUTES  # "reasons", "hands"
+    )
 
 
 def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:

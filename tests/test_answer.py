@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.abstain import predicate_words
+from retrieval.abstain import attribute_nouns, predicate_words
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answerer
 from retrieval.corpus import Corpus
@@ -46,6 +46,10 @@ def test_answers_with_the_right_quote(engine: Engine, question: str, gold: str) 
         ("What did Joe Biden say about the recording?", ("Joe", "Biden")),
         ("Tell me a joke about cats", ("joke", "cats")),
         ("How much does a Taurus missile cost?", ("cost",)),
+        # An attribute asked of something the article names, which it never states.
+        ("What is the capital of Germany?", ("capital",)),
+        ("Who won the election in France?", ("election",)),
+        ("Who is the king of Britain?", ("king",)),
     ],
 )
 def test_declines_when_specific_words_are_missing(
@@ -87,6 +91,28 @@ def test_request_words_the_documents_hold_are_content(tmp_path: Path) -> None:
     assert answer.answered and "Article 5" in answer.citations[0].quote
     declined = engine.answerer.answer("What does the article say about the weather?")
     assert not declined.answered and "weather" in declined.missing_terms
+
+
+def test_an_attribute_stated_without_its_name_is_still_answered(engine: Engine) -> None:
+    answer = engine.answerer.answer("What is the role of Peskov?")
+    assert answer.answered and answer.missing_terms == ("role",)
+    assert "Kremlin spokesman Dmitry Peskov" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "attributes"),
+    [
+        ("What is the capital of Germany?", {"capital"}),
+        ("Who won the election in France?", {"election"}),
+        ("What is the role of Peskov?", set()),  # stated without its name
+        ("What are the reasons for the leak?", set()),
+        ("In the wake of the leak, who resigned?", set()),  # an idiom
+        ("What was the main radio network in the 1940s in America?", set()),
+        ("Who chairs the Bundestag defense committee?", set()),
+    ],
+)
+def test_attribute_nouns(question: str, attributes: set[str]) -> None:
+    assert attribute_nouns(Analyzer().words(question)) == attributes
 
 
 @pytest.mark.parametrize(
