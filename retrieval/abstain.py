@@ -202,9 +202,9 @@ class Abstainer:
             attribute = w in attributes and not seen[w][1]  # not a name or a title's word
             weight_w = unseen * (ATTRIBUTE_WEIGHT if attribute else _missing_weight(
                 seen[w][1], stems[w] in general and (specific or w in paraphrased), names_value))
-            names_value = names_value or attribute
             cosine = max((c for s, c in near.get(w, {}).items() if s in found), default=0.0)
-            if not seen[w][1] and not names_value:
+            # The value or attribute asked for is never found by a sentence's meaning alone.
+            if not seen[w][1] and not (names_value or attribute):
                 cosine = max(cosine, close)
             lacking += weight_w
             partly += weight_w * cosine
