@@ -67,7 +67,10 @@ def _split_docs_and_words(args: argparse.Namespace, field: str) -> None:
 
 def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     """Answer the question given, or each stdin line; exit 2 for an empty argument."""
+    from dataclasses import replace
+
     from bot.answers import answer_text
+    from bot.commands import clean_text
     from bot.config import Settings
     from bot.engine_setup import Survivors, engine_from_settings
     from retrieval.answer import Answer
@@ -78,11 +81,14 @@ def run_ask(args: argparse.Namespace, *, stdin: TextIO, stdout: TextIO) -> int:
     status = EXIT_OK
     with Survivors() as survivors:
         for question in _questions(args, stdin):
-            if not question.strip():
+            # Read as the chat bots read a message: pasted mentions, tags and invisible
+            # characters are not question words. The answer echoes the question as given.
+            text = clean_text(question)
+            if not text:
                 answer = Answer(question, False, reason=EMPTY_QUESTION_HELP)
                 status = EXIT_USAGE if args.question else status
             else:
-                answer = engine.answerer.answer(question, k=args.k)
+                answer = replace(engine.answerer.answer(text, k=args.k), question=question)
             if args.json:
                 stdout.write(json.dumps(answer_to_json(answer), ensure_ascii=False) + "\n")
             else:

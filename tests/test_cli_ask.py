@@ -112,3 +112,17 @@ def test_cli_custom_docs_folder(tmp_path: Path) -> None:
     row = json.loads(done.stdout)
     assert row["answered"] and "Arctic" in row["citations"][0]["quote"]
     assert row["citations"][0]["source"] == "Owls" and row["citations"][0]["section"] == "Owls"
+
+
+def test_cli_reads_chat_markup_as_the_bots_do() -> None:
+    """Mentions and tags pasted from a chat are not question words (`clean_text`); the
+    JSON still echoes the question as given."""
+    asked = "<@U123> <b>Who posted the recording?</b>"
+    done = _cli("--json", asked)
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout)
+    assert row["question"] == asked
+    assert row["answered"] is True and row["missing_terms"] == []
+    assert "Margarita Simonyan, posted" in row["citations"][0]["quote"]
+    only_markup = _cli("<@U123> <script></script>")
+    assert only_markup.returncode == 2 and "Ask a question" in only_markup.stdout
