@@ -30,12 +30,13 @@ from retrieval.index import BM25Index
 from retrieval.quotes import quote_span
 from retrieval.related import RELATED_FEATURES, Expansion, RelatedWords, expand
 from retrieval.rerank import TreeModel, load_model
+from retrieval.routing import DocumentRouter, routes
 from retrieval.sections import Coverage, SectionMap
 from retrieval.semantic import SEMANTIC_FEATURES, semantic_columns
 from retrieval.window import WindowBuilder
 
 if TYPE_CHECKING:
-    from retrieval.semantic import SemanticScorer
+    from retrieval.semantic import SemanticScorer, ShiftedScorer
 
 CANDIDATES = 50
 # A further citation is shown to a reader only when the model finds it at least this
@@ -228,10 +229,11 @@ class Answerer:
         candidates: int = CANDIDATES,
         use_headings: bool = True,
         token_windows: bool | None = None,
-        semantic: SemanticScorer | None = None,
+        semantic: SemanticScorer | ShiftedScorer | None = None,
         related: RelatedWords | None = None,
         prefilter: TreeModel | None = None,
         shortlist: int | None = SEMANTIC_SHORTLIST,
+        route: bool | None = None,
     ) -> None:
         """``token_windows``: analyse windows as token ids with numpy features
         (:mod:`retrieval.window`; the same values), by default for corpora of more than
@@ -244,7 +246,11 @@ class Answerer:
         shipped lexical one by default), are encoded and reranked; ``None``: all.
 
         ``related``: the related-words table (the shipped one, read on first use, by
-        default; pass one to share it between answerers)."""
+        default; pass one to share it between answerers).
+
+        ``route``: rank a folder of several documents document by document
+        (:mod:`retrieval.routing`); by default when it has several documents and at most
+        :data:`~retrieval.routing.MAX_ROUTED_PASSAGES` passages."""
         self.index = index
         self.semantic = semantic
         self.related = related if related is not None else RelatedWords()
@@ -284,6 +290,20 @@ class Answerer:
         )
         self._sections: SectionMap | None = None
         self._bounds: ParagraphBounds | None = None  # small corpora only
+        self.router: DocumentRouter | None = None
+        if route or (route is None and routes(index.corpus)):
+            self.router = DocumentRouter(index=index, answerer_for=self._document_answerer)
+
+    def _document_answerer(self, index: BM25Index, start: int) -> Answerer:
+        """An answerer like this one for one document's own ``index`` (its passages are
+        this one's from ``start`` on)."""
+        return Answerer(
+            index=index, reranker=self.reranker, candidates=self.n_candidates,
+            use_headings=self.use_headings,
+            semantic=self.semantic.shifted(start) if self.semantic is not None else None,
+            related=self.related, prefilter=self.prefilter, shortlist=self.shortlist,
+            route=False,
+        )
 
     @property
     def sections(self) -> SectionMap:
@@ -409,6 +429,16 @@ class Answerer:
         return np.column_stack([soft[:, 0], own[:, 0] + soft[:, 0], own[:, 1] + soft[:, 1]])
 
     def rank(self, question: str, *, context: str | None = None) -> Ranking:
+        if self.router is not None:
+            index = self.index
+            profile = question_profile(question, index.analyzer, index.idf, context=context)
+            # Words of an earlier turn weigh less in choosing documents too.
+            idf = np.array([index.idf(t) for t in profile.terms])
+            factors = (profile.weights / np.maximum(idf, 0.05)).tolist()
+            routed = self.router.rank(question, profile.terms, factors=factors,
+                                      context=context)
+            if routed is not None:
+                return Ranking(profile, routed.ids, routed.scores, routed.top_cosine)
         found = self.candidates(question, context=context)
         if len(found.ids) == 0:
             return Ranking(found.profile, found.ids, np.zeros(0))

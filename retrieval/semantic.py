@@ -82,6 +82,7 @@ class SemanticScorer:
         self._store = store
         self._stored: dict[int, np.ndarray] | None = None  # read on first use
         self._encoded_here = 0
+        self._last_question: tuple[str, np.ndarray] | None = None
 
     @property
     def encoded(self) -> int:
@@ -98,8 +99,20 @@ class SemanticScorer:
         missing = np.unique(ids[~self._known[ids]])
         if len(missing):
             self._fill(encoder, missing)
-        query = encoder.encode([question])[0]
+        last = self._last_question
+        if last is not None and last[0] == question:
+            query = last[1]
+        else:
+            # A folder's question is ranked in several documents (retrieval.routing):
+            # encoded once.
+            query = encoder.encode([question])[0]
+            self._last_question = (question, query)
         return (self._vectors[ids] @ query).astype(np.float64)
+
+    def shifted(self, start: int) -> ShiftedScorer:
+        """This scorer for one document of the folder, whose passage ``i`` is the
+        folder's ``start + i`` (vectors shared)."""
+        return ShiftedScorer(self, start)
 
     def _fill(self, encoder: Encoder, rows: np.ndarray) -> None:
         stored = self._stored_vectors()
@@ -143,6 +156,23 @@ class SemanticScorer:
         self._store.save(digests, vectors)
         self._stored = merged
         self._encoded_here = 0
+
+
+class ShiftedScorer:
+    """A folder's :class:`SemanticScorer` seen from one of its documents."""
+
+    def __init__(self, scorer: SemanticScorer, start: int) -> None:
+        self._scorer = scorer
+        self._start = start
+
+    def cosines(self, question: str, ids: np.ndarray) -> np.ndarray:
+        return self._scorer.cosines(question, np.asarray(ids, dtype=np.int64) + self._start)
+
+    def shifted(self, start: int) -> ShiftedScorer:
+        return ShiftedScorer(self._scorer, self._start + start)
+
+    def save(self) -> None:
+        self._scorer.save()
 
 
 def semantic_scorer(

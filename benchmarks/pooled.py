@@ -1,0 +1,153 @@
+"""A folder of many documents: the SQuAD tuning articles pooled into one index.
+
+Each of the 24 articles is written as a Markdown file (``# Title``, then its paragraphs)
+into one folder, loaded the way ``citebot ask --docs FOLDER`` loads it, and every
+question is asked of the pooled index. Beside each pooled figure, the same questions
+asked of their own article alone (``quality.py``'s SQuAD setting, one index per article,
+no headings), so the cost of sharing an index with 23 other documents shows.
+
+    python benchmarks/pooled.py                 # word-only ranking (the chat bots)
+    python benchmarks/pooled.py --semantic      # citebot ask's ranking
+    python benchmarks/pooled.py --every 3       # every third question (quicker)
+    python benchmarks/pooled.py --grid --every 2 --offset 1   # also other routing settings
+
+Two pooled rankings: "by document", what citebot does with a folder (retrieval/routing.py:
+the question is ranked within each of the D documents that score best by BM25 over
+documents, each with its own statistics, merged by the model's score plus w times the
+document's standardised score), and "one ranking", the whole folder ranked as one
+collection (``Answerer.router`` off, as before routing).
+
+In-sample: the shipped models were trained on these articles (one at a time), so both
+columns are above unseen-article figures; the difference between them is the point.
+``right document``: the top quote comes from the question's own article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.quality import (  # noqa: E402
+    _contains,
+    answerer_for,
+    load_squad,
+    squad_engine,
+)
+from retrieval.analysis import Analyzer  # noqa: E402
+from retrieval.answer import Answer, Answerer  # noqa: E402
+from retrieval.corpus import load_corpus  # noqa: E402
+from retrieval.documents import find_document_files  # noqa: E402
+from retrieval.index import BM25Index  # noqa: E402
+from retrieval.rerank import TreeModel, load_model  # noqa: E402
+from retrieval.semantic import EncoderLoader  # noqa: E402
+
+
+def write_folder(folder: Path, articles: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """One ``NN-title.md`` per article; returns the titles as the loader reads them."""
+    titles = []
+    for n, (title, paragraphs) in enumerate(articles):
+        name = title.replace("_", " ")
+        text = f"---\ntitle: {name}\n---\n\n# {name}\n\n" + "\n\n".join(paragraphs) + "\n"
+        (folder / f"{n:02d}-{title[:40]}.md").write_text(text, "utf-8")
+        titles.append(name)
+    return titles
+
+
+def _stems(analyzer: Analyzer, text: str) -> list[str]:
+    stop = analyzer.stopwords
+    return [analyzer.stem(w) for w in analyzer.words(text) if w not in stop]
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.n = self.hit1 = self.hit3 = self.declined = self.own = 0
+        self.seconds: list[float] = []
+
+    def add(self, answerer: Answerer, question: str, golds: Sequence[str],
+            title: str | None = None) -> None:
+        start = time.perf_counter()
+        answer = answerer.answer(question, k=3)
+        self.seconds.append(time.perf_counter() - start)
+        self.count(answer, golds, title)
+
+    def count(self, answer: Answer, golds: Sequence[str], title: str | None = None) -> None:
+        self.n += 1
+        self.declined += not answer.answered
+        quotes = [c.quote for c in answer.citations]
+        self.hit1 += bool(quotes) and _contains(quotes[0], golds)
+        self.hit3 += any(_contains(q, golds) for q in quotes[:3])
+        if title is not None and answer.citations:
+            self.own += answer.citations[0].source == title
+
+    def figures(self) -> dict[str, float]:
+        n = max(1, self.n)
+        times = sorted(self.seconds) or [0.0]
+        return {"questions": self.n, "hit@1": round(self.hit1 / n, 4),
+                "hit@3": round(self.hit3 / n, 4), "declined": round(self.declined / n, 4),
+                "right_document": round(self.own / n, 4),
+                "answer_ms_median": round(1000 * times[len(times) // 2], 2),
+                "answer_ms_p99": round(1000 * times[int(0.99 * (len(times) - 1))], 2)}
+
+
+GRID = [(docs, weight) for docs in (2, 3, 4, 5, 6) for weight in (0.5, 1.0, 1.5, 2.0)]
+
+
+def pooled_answerer(folder: Path, analyzer: Analyzer, model: TreeModel, loader: EncoderLoader,
+                    *, route: bool) -> Answerer:
+    corpus = load_corpus(find_document_files([folder]))
+    index = BM25Index(corpus=corpus, analyzer=analyzer)
+    answerer = answerer_for(index, model, loader)
+    if not route:
+        answerer.router = None
+    return answerer
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--semantic", action="store_true", help="citebot ask's ranking")
+    parser.add_argument("--every", type=int, default=1, help="ask every n-th question")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="with --every: start at this question (another sample)")
+    parser.add_argument("--grid", action="store_true",
+                        help="also other document counts and weights of the routing")
+    args = parser.parse_args(argv)
+    articles = load_squad()
+    model = load_model(semantic=args.semantic)
+    analyzer, loader = Analyzer(), EncoderLoader()
+    tallies: dict[str, Tally] = {}
+    with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
+        folder = Path(tmp)
+        titles = write_folder(folder, [(a.title, a.paragraphs) for a in articles])
+        by_document = pooled_answerer(folder, analyzer, model, loader, route=True)
+        router = by_document.router
+        assert router is not None
+        settings = [(router.documents, router.weight)] + (GRID if args.grid else [])
+        ranked: dict[str, Answerer] = {
+            "one ranking": pooled_answerer(folder, analyzer, model, loader, route=False),
+        }
+        print(f"{len(by_document.index.corpus.documents)} documents, "
+              f"{len(by_document.index)} sentences", flush=True)
+        for article, title in zip(articles, titles, strict=True):
+            alone = squad_engine(article, analyzer=analyzer, model=model, loader=loader)
+            for question, golds in article.questions[args.offset :: args.every]:
+                for name, answerer in ranked.items():
+                    tallies.setdefault(name, Tally()).add(answerer, question, golds, title)
+                for docs, weight in settings:
+                    router.documents, router.weight = docs, weight
+                    name = f"by document (D={docs}, w={weight})"
+                    tallies.setdefault(name, Tally()).add(by_document, question, golds, title)
+                tallies.setdefault("alone", Tally()).add(alone.answerer, question, golds)
+    print(json.dumps({name: tally.figures() for name, tally in tallies.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
