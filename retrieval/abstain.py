@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from retrieval.analysis import clip
-from retrieval.answer_type import QuestionType, type_words
+from retrieval.answer_type import NUMBER, UNIT, QuestionType, asks_for_size, type_words
 from retrieval.features import PassageCache, QuestionProfile
 from retrieval.index import BM25Index
 
@@ -156,6 +156,9 @@ class Abstainer:
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:
             return Verdict(False, missing, "The documents do not mention these words.")
+        if asks_for_size(sequence) and not self._holds_value(top_ids[0]):
+            return Verdict(False, missing, "The best passage gives no value of the kind asked "
+                           "for (a number or a measure).")
         unseen = self.unseen_weight()
         general = general_stems()
         # Missing general words (not names) and their related stems that the documents hold.
@@ -217,6 +220,15 @@ class Abstainer:
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)
         return Verdict(False, missing, "The documents do not seem to answer this.", support)
+
+    def _holds_value(self, passage_id: int) -> bool:
+        """Whether the passage, or a sentence beside it in its paragraph (a quote may
+        take one in), holds a number or a unit of measure."""
+        near = self.index.corpus.paragraph_passages(passage_id)
+        for i in range(max(near.start, passage_id - 1), min(near.stop, passage_id + 2)):
+            if any(kind & (NUMBER | UNIT) for kind in self._cache.get(i).kinds):
+                return True
+        return False
 
     def _near(
         self, related: Callable[[str], Sequence[tuple[str, float]]], word: str

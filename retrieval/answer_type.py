@@ -109,6 +109,19 @@ def _after_what(words: Sequence[str], i: int) -> Sequence[str]:
     return words[j : j + 2]
 
 
+# "How *old* / *tall* / *heavy* ...": a size, a distance, an age or a duration, which
+# documents give as a number or a unit of measure. Not "how often" ("biennial").
+_SIZE_ADJ = _MEASURE_ADJ - {"often", "much", "many"}
+
+
+def asks_for_size(words: Sequence[str]) -> bool:
+    """Whether folded question ``words`` ask "how" + a measure adjective."""
+    for i, raw in enumerate(words[:25]):
+        if _WH_CONTRACTIONS.get(raw, raw) == "how":
+            return i + 1 < len(words) and words[i + 1] in _SIZE_ADJ
+    return False
+
+
 def wanted_kind(qtype: QuestionType) -> int:
     return WANTED_KIND.get(qtype, 0)
 

@@ -175,6 +175,25 @@ def test_a_missing_verb_is_the_texts_own_but_a_missing_cost_is_the_value(
     assert not declined.answered and declined.missing_terms == ("cost",)
 
 
+def test_a_size_or_an_age_needs_a_number_in_the_answer(tmp_path: Path,
+                                                       engine: Engine) -> None:
+    """ "How old / tall / heavy ...?" is answered by a number or a unit of measure: a best
+    sentence that holds neither does not answer it, whatever words it shares."""
+    doc = tmp_path / "news.txt"
+    doc.write_text(_DRONE_MAKER, "utf-8")
+    drone = build_engine([doc]).answerer
+    declined = drone.answer("How heavy is the loudspeaker?")
+    assert not declined.answered and declined.missing_terms == ()
+    assert declined.reason and "value" in declined.reason
+    assert drone.answer("How far can the drone fly?").answered
+    assert drone.answer("How old is Aerovista?").answered  # "founded in 2011"
+    assert not engine.answerer.answer("How old is Olaf Scholz?").answered
+    for question in ("How far can Taurus missiles fly?", "How long is the recording?",
+                     "How big is the Kerch bridge?"):
+        answer = engine.answerer.answer(question)
+        assert not answer.answered or any(ch.isdigit() for ch in answer.citations[0].quote)
+
+
 def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
     # Only general words found either way: the missing verb is likely the documents'
     # "linking" in other words, the missing noun a topic they do not cover.
