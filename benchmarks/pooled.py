@@ -10,6 +10,7 @@ no headings), so the cost of sharing an index with 23 other documents shows.
     python benchmarks/pooled.py --semantic      # citebot ask's ranking
     python benchmarks/pooled.py --every 3       # every third question (quicker)
     python benchmarks/pooled.py --grid --every 2 --offset 1   # also other routing settings
+    python benchmarks/pooled.py --off-topic     # questions of an article not in the folder
 
 Two pooled rankings: "by document", what citebot does with a folder (retrieval/routing.py:
 the question is ranked within each of the D documents that score best by BM25 over
@@ -36,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.quality import (  # noqa: E402
+    SquadArticle,
     _contains,
     answerer_for,
     load_squad,
@@ -110,6 +112,28 @@ def pooled_answerer(folder: Path, analyzer: Analyzer, model: TreeModel, loader: 
     return answerer
 
 
+def off_topic(articles: Sequence[SquadArticle], analyzer: Analyzer, model: TreeModel,
+              loader: EncoderLoader, every: int) -> dict[str, float]:
+    """Each article's questions asked of a folder of the other 23: the share declined,
+    by document and as one collection."""
+    declined = {"by document": 0, "one ranking": 0}
+    asked = 0
+    for n, article in enumerate(articles):
+        others = [(a.title, a.paragraphs) for i, a in enumerate(articles) if i != n]
+        with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
+            write_folder(Path(tmp), others)
+            answerers = {
+                "by document": pooled_answerer(Path(tmp), analyzer, model, loader, route=True),
+                "one ranking": pooled_answerer(Path(tmp), analyzer, model, loader, route=False),
+            }
+            for question, _ in article.questions[::every]:
+                asked += 1
+                for name, answerer in answerers.items():
+                    declined[name] += not answerer.answer(question, k=3).answered
+    return {f"off_topic_declined ({name})": round(count / max(1, asked), 4)
+            for name, count in declined.items()} | {"off_topic_questions": asked}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--semantic", action="store_true", help="citebot ask's ranking")
@@ -118,10 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --every: start at this question (another sample)")
     parser.add_argument("--grid", action="store_true",
                         help="also other document counts and weights of the routing")
+    parser.add_argument("--off-topic", action="store_true",
+                        help="instead: each article's questions asked of the other 23")
     args = parser.parse_args(argv)
     articles = load_squad()
     model = load_model(semantic=args.semantic)
     analyzer, loader = Analyzer(), EncoderLoader()
+    if args.off_topic:
+        print(json.dumps(off_topic(articles, analyzer, model, loader, args.every), indent=2))
+        return 0
     tallies: dict[str, Tally] = {}
     with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
         folder = Path(tmp)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.abstain import Abstainer
+from retrieval.abstain import Abstainer, Verdict
 from retrieval.features import (
     ParagraphBounds,
     PassageCache,
@@ -56,6 +56,8 @@ DENSE_PASSAGES = 4096
 # cost (~0.4 ms per word piece): this bounds a new question's work on any document set.
 SEMANTIC_SHORTLIST = 15
 
+
+DOCUMENT_DECLINES = "The documents do not seem to answer this."
 
 _COV, _COV_WITH_PREV = FEATURE_NAMES.index("cov"), FEATURE_NAMES.index("cov_with_prev")
 
@@ -123,6 +125,8 @@ class Ranking:
     ids: np.ndarray  # best first
     scores: np.ndarray
     top_cosine: float | None = None  # the question's and the best's vectors, if known
+    # A folder ranked by document: the best passage's document's answerer and ranking.
+    document: tuple[Answerer, Ranking] | None = None
 
 
 def heading_evidence(
@@ -438,7 +442,8 @@ class Answerer:
             routed = self.router.rank(question, profile.terms, factors=factors,
                                       context=context)
             if routed is not None:
-                return Ranking(profile, routed.ids, routed.scores, routed.top_cosine)
+                return Ranking(profile, routed.ids, routed.scores, routed.top_cosine,
+                               (routed.answerer, routed.ranking))
         found = self.candidates(question, context=context)
         if len(found.ids) == 0:
             return Ranking(found.profile, found.ids, np.zeros(0))
@@ -472,6 +477,14 @@ class Answerer:
         ranking = self.rank(question, context=context)
         verdict = self.abstainer.judge(question, ranking.profile, ranking.ids[:1].tolist(),
                                        ranking.top_cosine)
+        if verdict.answered and ranking.document is not None:
+            # In a folder, the answering document must answer on its own too: a folder
+            # of many documents holds most words somewhere.
+            own, mine = ranking.document
+            alone = own.abstainer.judge(question, mine.profile, mine.ids[:1].tolist(),
+                                        mine.top_cosine)
+            if not alone.answered:
+                verdict = Verdict(False, verdict.missing, DOCUMENT_DECLINES, alone.support)
         if len(ranking.ids) == 0:
             reason = verdict.reason or "The documents do not mention these words."
             return Answer(question, False, missing_terms=verdict.missing, reason=reason)

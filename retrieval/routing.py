@@ -25,7 +25,7 @@ from retrieval.corpus import Corpus
 from retrieval.index import BM25Index
 
 if TYPE_CHECKING:
-    from retrieval.answer import Answerer
+    from retrieval.answer import Answerer, Ranking
 
 # Documents ranked per question, and the weight of a document's standardised BM25 score
 # in the merge (benchmarks/RESULTS.md, "A folder of documents").
@@ -42,12 +42,15 @@ _K1, _B = 1.2, 0.75
 
 @dataclass(frozen=True)
 class RoutedRanking:
-    """Passage ids of the whole folder (best first), their merged scores, and the
-    question's cosine with the best one, when known."""
+    """Passage ids of the whole folder (best first), their merged scores, the question's
+    cosine with the best one when known, and the best passage's document: its answerer
+    and its own ranking (document ids), which judge whether that document answers."""
 
     ids: np.ndarray
     scores: np.ndarray
     top_cosine: float | None
+    answerer: Answerer
+    ranking: Ranking
 
 
 class DocumentScores:
@@ -125,22 +128,24 @@ class DocumentRouter:
         prior = (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
         ids: list[np.ndarray] = []
         merged: list[np.ndarray] = []
-        cosines: list[float | None] = []
+        ranked: list[tuple[Answerer, Ranking]] = []
         for d in order.tolist():
-            ranking = self.answerer(d).rank(question, context=context)
+            answerer = self.answerer(d)
+            ranking = answerer.rank(question, context=context)
             if not len(ranking.ids):
                 continue
             ids.append(ranking.ids + int(self._starts[d]))
             merged.append(ranking.scores + self.weight * float(prior[d]))
-            cosines.append(ranking.top_cosine)
+            ranked.append((answerer, ranking))
         if not ids:
             return None
         all_ids, all_scores = np.concatenate(ids), np.concatenate(merged)
         best = np.argsort(-all_scores, kind="stable")
         # The best merged passage is the best of its document's ranking.
         heads = np.cumsum([0] + [len(i) for i in ids[:-1]])
-        top_cosine = cosines[int(np.flatnonzero(heads == best[0])[0])]
-        return RoutedRanking(all_ids[best], all_scores[best], top_cosine)
+        answerer, ranking = ranked[int(np.flatnonzero(heads == best[0])[0])]
+        return RoutedRanking(all_ids[best], all_scores[best], ranking.top_cosine, answerer,
+                             ranking)
 
     def answerer(self, document: int) -> Answerer:
         with self._lock:

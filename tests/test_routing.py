@@ -184,3 +184,21 @@ def test_a_follow_up_is_routed_by_the_conversation_too(tmp_path: Path) -> None:
     # The earlier turn's words weigh less than the question's own.
     scores = router._scores
     assert np.allclose(scores.scores(["luther"], [0.3]), 0.3 * scores.scores(["luther"]))
+
+
+def test_in_a_folder_the_answering_document_must_answer_on_its_own(tmp_path: Path) -> None:
+    """Every word of "Whom did Genghis Khan marry in 1525?" is somewhere in the folder,
+    which alone would answer it; the Khan document, read alone, says nothing of a
+    marriage or of 1525, so the question is declined (no word is missing from the folder,
+    so none is named)."""
+    folder = _folder(tmp_path, ("luther.md", LUTHER), ("khan.md", KHAN))
+    answerer = _answerer(folder)
+    question = "Whom did Genghis Khan marry in 1525?"
+    ranking = answerer.rank(question)
+    folder_wide = answerer.abstainer.judge(question, ranking.profile, ranking.ids[:1].tolist())
+    assert folder_wide.answered
+    answer = answerer.answer(question)
+    assert not answer.answered and answer.missing_terms == ()
+    assert answer.reason == "The documents do not seem to answer this."
+    assert answer.citations and all(c.weak for c in answer.citations)
+    assert answerer.answer("Whom did Luther marry?").answered
