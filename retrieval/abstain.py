@@ -30,6 +30,7 @@ ATTRIBUTE_WEIGHT = 2.0
 # words are found; with only general words found, a missing one weighs fully.
 GENERAL_WEIGHT = 0.35
 THRESHOLD = 0.33
+NOT_ANSWERED = "The documents do not seem to answer this."
 PHRASE_WORDS = 3
 _MEMO_LIMIT = 100_000
 # With words missing and only general words found ("match" in "Who won the football
@@ -219,7 +220,7 @@ class Abstainer:
         specific = specific or all(w in paraphrased for w in seen if stems[w] not in vocab)
         if support >= (THRESHOLD if specific else GENERAL_ONLY_THRESHOLD):
             return Verdict(True, missing, None, support)
-        return Verdict(False, missing, "The documents do not seem to answer this.", support)
+        return Verdict(False, missing, NOT_ANSWERED, support)
 
     def _holds_value(self, passage_id: int) -> bool:
         """Whether the passage, or a sentence beside it in its paragraph (a quote may

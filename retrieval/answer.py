@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.abstain import Abstainer, Verdict
+from retrieval.abstain import NOT_ANSWERED, Abstainer, Verdict
 from retrieval.features import (
     ParagraphBounds,
     PassageCache,
@@ -56,8 +56,6 @@ DENSE_PASSAGES = 4096
 # cost (~0.4 ms per word piece): this bounds a new question's work on any document set.
 SEMANTIC_SHORTLIST = 15
 
-
-DOCUMENT_DECLINES = "The documents do not seem to answer this."
 
 _COV, _COV_WITH_PREV = FEATURE_NAMES.index("cov"), FEATURE_NAMES.index("cov_with_prev")
 
@@ -484,7 +482,7 @@ class Answerer:
             alone = own.abstainer.judge(question, mine.profile, mine.ids[:1].tolist(),
                                         mine.top_cosine)
             if not alone.answered:
-                verdict = Verdict(False, verdict.missing, DOCUMENT_DECLINES, alone.support)
+                verdict = Verdict(False, verdict.missing, NOT_ANSWERED, alone.support)
         if len(ranking.ids) == 0:
             reason = verdict.reason or "The documents do not mention these words."
             return Answer(question, False, missing_terms=verdict.missing, reason=reason)

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from retrieval.answer import Answerer, Ranking
 
 # Documents ranked per question, and the weight of a document's standardised BM25 score
-# in the merge (benchmarks/RESULTS.md, "A folder of documents").
+# in the merge (chosen with benchmarks/pooled.py --grid; benchmarks/RESULTS.md, twelfth
+# session).
 ROUTED_DOCUMENTS = 4
 DOCUMENT_WEIGHT = 1.0
 # Routing builds an index per document on first use; above this many passages in all,
