@@ -11,6 +11,7 @@ no headings), so the cost of sharing an index with 23 other documents shows.
     python benchmarks/pooled.py --every 3       # every third question (quicker)
     python benchmarks/pooled.py --grid --every 2 --offset 1   # also other routing settings
     python benchmarks/pooled.py --off-topic     # questions of an article not in the folder
+    python benchmarks/pooled.py --split 2       # each article cut in 2 files: related ones
 
 Two pooled rankings: "by document", what citebot does with a folder (retrieval/routing.py:
 the question is ranked within each of the D documents that score best by BM25 over
@@ -49,6 +50,7 @@ from retrieval.corpus import load_corpus  # noqa: E402
 from retrieval.documents import find_document_files  # noqa: E402
 from retrieval.index import BM25Index  # noqa: E402
 from retrieval.rerank import TreeModel, load_model  # noqa: E402
+from retrieval.routing import distinctness  # noqa: E402
 from retrieval.semantic import EncoderLoader  # noqa: E402
 
 
@@ -103,13 +105,11 @@ GRID = [(docs, weight) for docs in (2, 3, 4, 5, 6) for weight in (0.5, 1.0, 1.5,
 
 
 def pooled_answerer(folder: Path, analyzer: Analyzer, model: TreeModel, loader: EncoderLoader,
-                    *, route: bool) -> Answerer:
+                    *, route: bool | None) -> Answerer:
+    """``route``: None as citebot decides, True or False whatever the folder."""
     corpus = load_corpus(find_document_files([folder]))
     index = BM25Index(corpus=corpus, analyzer=analyzer)
-    answerer = answerer_for(index, model, loader)
-    if not route:
-        answerer.router = None
-    return answerer
+    return answerer_for(index, model, loader, route=route)
 
 
 def off_topic(articles: Sequence[SquadArticle], analyzer: Analyzer, model: TreeModel,
@@ -123,7 +123,7 @@ def off_topic(articles: Sequence[SquadArticle], analyzer: Analyzer, model: TreeM
         with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
             write_folder(Path(tmp), others)
             answerers = {
-                "by document": pooled_answerer(Path(tmp), analyzer, model, loader, route=True),
+                "by document": pooled_answerer(Path(tmp), analyzer, model, loader, route=None),
                 "one ranking": pooled_answerer(Path(tmp), analyzer, model, loader, route=False),
             }
             for question, _ in article.questions[::every]:
@@ -132,6 +132,36 @@ def off_topic(articles: Sequence[SquadArticle], analyzer: Analyzer, model: TreeM
                     declined[name] += not answerer.answer(question, k=3).answered
     return {f"off_topic_declined ({name})": round(count / max(1, asked), 4)
             for name, count in declined.items()} | {"off_topic_questions": asked}
+
+
+def split_articles(articles: Sequence[SquadArticle], analyzer: Analyzer, model: TreeModel,
+                   loader: EncoderLoader, parts: int, every: int) -> dict[str, object]:
+    """Folders of related documents: each article cut into ``parts`` files of
+    consecutive paragraphs, its questions asked of that folder: as one collection, as
+    citebot ranks it (routed only when its documents are distinct enough), and routed
+    whatever the distinctness."""
+    tallies: dict[str, Tally] = {}
+    measured: list[float] = []
+    for article in articles:
+        n = len(article.paragraphs)
+        pieces = [(f"{article.title}_{k + 1}", article.paragraphs[k * n // parts:
+                                                                (k + 1) * n // parts])
+                  for k in range(parts)]
+        with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
+            write_folder(Path(tmp), pieces)
+            shipped = pooled_answerer(Path(tmp), analyzer, model, loader, route=None)
+            measured.append(distinctness(shipped.index))
+            rankings = {
+                "one ranking": pooled_answerer(Path(tmp), analyzer, model, loader, route=False),
+                "as shipped": shipped,
+                "routed": pooled_answerer(Path(tmp), analyzer, model, loader, route=True),
+            }
+            for question, golds in article.questions[::every]:
+                for name, answerer in rankings.items():
+                    tallies.setdefault(name, Tally()).add(answerer, question, golds)
+    report: dict[str, object] = {name: t.figures() for name, t in tallies.items()}
+    report["distinctness"] = {"min": round(min(measured), 4), "max": round(max(measured), 4)}
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,10 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also other document counts and weights of the routing")
     parser.add_argument("--off-topic", action="store_true",
                         help="instead: each article's questions asked of the other 23")
+    parser.add_argument("--split", type=int, default=0, metavar="N",
+                        help="instead: each article cut into N files (related documents)")
     args = parser.parse_args(argv)
     articles = load_squad()
     model = load_model(semantic=args.semantic)
     analyzer, loader = Analyzer(), EncoderLoader()
+    if args.split:
+        print(json.dumps(split_articles(articles, analyzer, model, loader, args.split,
+                                        args.every), indent=2))
+        return 0
     if args.off_topic:
         print(json.dumps(off_topic(articles, analyzer, model, loader, args.every), indent=2))
         return 0
@@ -155,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="citebot-pooled-") as tmp:
         folder = Path(tmp)
         titles = write_folder(folder, [(a.title, a.paragraphs) for a in articles])
-        by_document = pooled_answerer(folder, analyzer, model, loader, route=True)
+        by_document = pooled_answerer(folder, analyzer, model, loader, route=None)
         router = by_document.router
         assert router is not None
         settings = [(router.documents, router.weight)] + (GRID if args.grid else [])

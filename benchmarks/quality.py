@@ -92,13 +92,14 @@ def article_engine(model: TreeModel) -> Engine:
 def answerer_for(
     index: BM25Index, model: TreeModel, loader: EncoderLoader, *,
     prefilter: TreeModel | None = None, shortlist: int | None = SEMANTIC_SHORTLIST,
+    route: bool | None = None,
 ) -> Answerer:
     """An answerer with ``model``, with semantic vectors when the model uses them."""
     semantic = None
     if model.feature_names[-len(SEMANTIC_FEATURES):] == SEMANTIC_FEATURES:
         semantic = semantic_scorer(index.corpus, loader)
     return Answerer(index=index, reranker=model, semantic=semantic, prefilter=prefilter,
-                    shortlist=shortlist)
+                    shortlist=shortlist, route=route)
 
 
 def _contains(quote: str, golds: Iterable[str]) -> bool:

@@ -251,8 +251,8 @@ class Answerer:
         default; pass one to share it between answerers).
 
         ``route``: rank a folder of several documents document by document
-        (:mod:`retrieval.routing`); by default when it has several documents and at most
-        :data:`~retrieval.routing.MAX_ROUTED_PASSAGES` passages."""
+        (:mod:`retrieval.routing`); by default when its documents are on distinct topics
+        and it has at most :data:`~retrieval.routing.MAX_ROUTED_PASSAGES` passages."""
         self.index = index
         self.semantic = semantic
         self.related = related if related is not None else RelatedWords()
@@ -293,7 +293,7 @@ class Answerer:
         self._sections: SectionMap | None = None
         self._bounds: ParagraphBounds | None = None  # small corpora only
         self.router: DocumentRouter | None = None
-        if route or (route is None and routes(index.corpus)):
+        if route or (route is None and routes(index)):
             self.router = DocumentRouter(index=index, answerer_for=self._document_answerer)
 
     def _document_answerer(self, index: BM25Index, start: int) -> Answerer:

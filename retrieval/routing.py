@@ -36,6 +36,10 @@ DOCUMENT_WEIGHT = 1.0
 # the folder is ranked as one collection, as before.
 MAX_ROUTED_PASSAGES = 20_000
 DOCUMENT_ANSWERERS_KEPT = 64
+# Only folders of documents on distinct topics are routed: parts of one article ranked
+# apart lose 3-5 points of hit@1 (pooled.py --split), unrelated articles gain 4.
+MIN_DISTINCTNESS = 0.25
+_RECURRING = 3
 # BM25 over documents, each a bag of its sentences: a term's frequency in a document is
 # the number of its sentences holding it (Lucene's idf: positive for any document count).
 _K1, _B = 1.2, 0.75
@@ -165,7 +169,34 @@ class DocumentRouter:
             return made
 
 
-def routes(corpus: Corpus) -> bool:
-    """Whether a folder is ranked document by document: several documents, and few
-    enough passages in all to index each document again."""
-    return len(corpus.documents) > 1 and len(corpus) <= MAX_ROUTED_PASSAGES
+def routes(index: BM25Index) -> bool:
+    """Whether a folder is ranked document by document: several documents on distinct
+    topics (:func:`distinctness`), and few enough passages in all to index each
+    document again."""
+    corpus = index.corpus
+    return (len(corpus.documents) > 1 and len(corpus) <= MAX_ROUTED_PASSAGES
+            and distinctness(index) >= MIN_DISTINCTNESS)
+
+
+def distinctness(index: BM25Index) -> float:
+    """How much the folder's recurring words keep to one document each: over words in
+    at least :data:`_RECURRING` sentences, weighted by that count, the concentration
+    (sum of squared shares) of a word's sentences over the documents, less the
+    concentration the documents' sizes alone would give. About 0.3 for unrelated
+    articles; 0.1-0.24 for parts of one article (benchmarks/RESULTS.md)."""
+    impact, doc_ids = index.impact, index.corpus.doc_ids
+    n_documents = len(index.corpus.documents)
+    sizes = np.bincount(doc_ids, minlength=n_documents).astype(np.float64)
+    by_size = float(((sizes / sizes.sum()) ** 2).sum())
+    lengths = np.diff(impact.term_offsets)
+    terms = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), lengths)
+    pairs, held = np.unique(terms * n_documents + doc_ids[impact.post_ids], return_counts=True)
+    totals = np.bincount(terms, minlength=lengths.shape[0]).astype(np.float64)
+    owner = pairs // n_documents
+    squares = np.bincount(owner, weights=(held / totals[owner]) ** 2,
+                          minlength=lengths.shape[0])
+    recurring = totals >= _RECURRING
+    if not recurring.any():
+        return 0.0
+    weights = totals[recurring]
+    return float((weights * (squares[recurring] - by_size)).sum() / weights.sum())

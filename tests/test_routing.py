@@ -15,7 +15,7 @@ from retrieval.answer import Answerer
 from retrieval.corpus import load_corpus
 from retrieval.engine import Engine, build_engine
 from retrieval.index import BM25Index
-from retrieval.routing import DocumentScores
+from retrieval.routing import DocumentScores, distinctness
 from retrieval.semantic import EncoderLoader, semantic_scorer
 
 ARTICLE = Path(__file__).resolve().parent.parent / "seeds" / "taurus-leak.txt"
@@ -44,6 +44,7 @@ The empire grew after his death.
 
 
 def _folder(tmp_path: Path, *texts: tuple[str, str]) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     for name, text in texts:
         (tmp_path / name).write_text(text, "utf-8")
     return tmp_path
@@ -60,6 +61,21 @@ def test_a_folder_routes_and_a_single_document_does_not(tmp_path: Path,
     folder = _folder(tmp_path, ("luther.md", LUTHER), ("khan.md", KHAN))
     assert _answerer(folder).router is not None
     assert _answerer(folder, route=False).router is None
+
+
+def test_parts_of_one_article_are_ranked_as_one(tmp_path: Path) -> None:
+    """Documents on one topic share their recurring words: ranked apart, each part's own
+    statistics and the merge lose more than they gain (benchmarks/pooled.py --split)."""
+    text = ARTICLE.read_text("utf-8")
+    cut = text.index("How was it leaked?")
+    folder = _folder(tmp_path, ("part-one.txt", text[:cut]), ("part-two.txt", text[cut:]))
+    index = BM25Index(corpus=load_corpus([folder]), analyzer=Analyzer())
+    assert distinctness(index) < routing.MIN_DISTINCTNESS
+    assert Answerer(index=index).router is None
+    unrelated = _folder(tmp_path / "mixed", ("luther.md", LUTHER), ("khan.md", KHAN),
+                        ("taurus.txt", text))
+    mixed = BM25Index(corpus=load_corpus([unrelated]), analyzer=Analyzer())
+    assert distinctness(mixed) >= routing.MIN_DISTINCTNESS
 
 
 def test_a_folder_too_large_to_index_again_is_ranked_as_one(
