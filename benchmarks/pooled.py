@@ -45,7 +45,7 @@ from benchmarks.quality import (  # noqa: E402
     squad_engine,
 )
 from retrieval.analysis import Analyzer  # noqa: E402
-from retrieval.answer import Answer, Answerer  # noqa: E402
+from retrieval.answer import Answerer  # noqa: E402
 from retrieval.corpus import load_corpus  # noqa: E402
 from retrieval.documents import find_document_files  # noqa: E402
 from retrieval.index import BM25Index  # noqa: E402
@@ -80,9 +80,6 @@ class Tally:
         start = time.perf_counter()
         answer = answerer.answer(question, k=3)
         self.seconds.append(time.perf_counter() - start)
-        self.count(answer, golds, title)
-
-    def count(self, answer: Answer, golds: Sequence[str], title: str | None = None) -> None:
         self.n += 1
         self.declined += not answer.answered
         quotes = [c.quote for c in answer.citations]

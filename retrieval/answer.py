@@ -440,7 +440,7 @@ class Answerer:
             routed = self.router.rank(question, profile.terms, factors=factors,
                                       context=context)
             if routed is not None:
-                return Ranking(profile, routed.ids, routed.scores, routed.top_cosine,
+                return Ranking(profile, routed.ids, routed.scores, routed.ranking.top_cosine,
                                (routed.answerer, routed.ranking))
         found = self.candidates(question, context=context)
         if len(found.ids) == 0:

@@ -47,13 +47,12 @@ _K1, _B = 1.2, 0.75
 
 @dataclass(frozen=True)
 class RoutedRanking:
-    """Passage ids of the whole folder (best first), their merged scores, the question's
-    cosine with the best one when known, and the best passage's document: its answerer
-    and its own ranking (document ids), which judge whether that document answers."""
+    """Passage ids of the whole folder (best first), their merged scores, and the best
+    passage's document: its answerer and its own ranking (document ids, the question's
+    cosine with the best), which judge whether that document answers."""
 
     ids: np.ndarray
     scores: np.ndarray
-    top_cosine: float | None
     answerer: Answerer
     ranking: Ranking
 
@@ -149,8 +148,7 @@ class DocumentRouter:
         # The best merged passage is the best of its document's ranking.
         heads = np.cumsum([0] + [len(i) for i in ids[:-1]])
         answerer, ranking = ranked[int(np.flatnonzero(heads == best[0])[0])]
-        return RoutedRanking(all_ids[best], all_scores[best], ranking.top_cosine, answerer,
-                             ranking)
+        return RoutedRanking(all_ids[best], all_scores[best], answerer, ranking)
 
     def answerer(self, document: int) -> Answerer:
         with self._lock:
