@@ -79,7 +79,7 @@ ROUNDS = 250
 SEMANTIC_ROUNDS = 400
 # Each training question is also asked twice with most of its words left out: the trees
 # then learn what ranks when a short question's words are in many sentences (thirteenth
-# session: the article +4 of 152 questions with sentence vectors, +6 without).
+# session: the article +4 of 152 questions with sentence vectors, +5 without).
 AUGMENT = 2
 
 
@@ -142,10 +142,11 @@ def article_rows(
                           shortlist=None)
     corpus = engine.corpus
     rng = random.Random(f"{seed}:{article.title}")
-    asked = [(q, g) for q, g in article.questions]
+    asked = list(article.questions)
     for question, golds in article.questions:
-        variants = {shortened(question, analyzer, rng) for _ in range(augment)} - {None}
-        asked.extend((v, golds) for v in sorted(variants) if v is not None)
+        variants = {v for _ in range(augment)
+                    if (v := shortened(question, analyzer, rng)) is not None}
+        asked.extend((v, golds) for v in sorted(variants))
     rows = []
     for question, golds in asked:
         found = engine.answerer.candidates(question)
