@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -91,12 +91,15 @@ class Abstainer:
         in_headings: Callable[[str], bool] | None = None,
         stems_of: Callable[[int], Collection[str]] | None = None,
         related: Callable[[str], Sequence[tuple[str, float]]] | None = None,
+        aliases: Callable[[str], Mapping[str, float]] | None = None,
     ) -> None:
         """``heading_of`` gives a passage's section heading, which counts as context;
         ``in_headings`` tells whether a stem occurs in some heading (words only headings
         hold are known, and weigh as much as the rarest word); ``stems_of`` a passage's
         distinct stems (by default the keys of ``cache``'s ``stem_counts``); ``related``
-        a folded word's related stems with cosines (:class:`retrieval.related.RelatedWords`).
+        a folded word's related stems with cosines (:class:`retrieval.related.RelatedWords`);
+        ``aliases`` the names a folded word stands for (:class:`retrieval.titles.TitleAliases`):
+        a question word the paragraph lacks is met in part by its alias there.
         """
         self.index = index
         self._cache = cache
@@ -104,6 +107,7 @@ class Abstainer:
         self._heading_of = heading_of
         self._in_headings = in_headings
         self._related = related
+        self._aliases = aliases
         self._unseen: float | None = None
         self._words: dict[str, list[str]] = {}  # surface token -> its folded words
 
@@ -183,6 +187,16 @@ class Abstainer:
                         (c for s, c in self._near(related, w).items() if s in heading),
                         default=0.0,
                     )
+        # A title the paragraph lacks, met by the name it stands for ("the chancellor" in
+        # a paragraph that says "Scholz").
+        if self._aliases is not None:
+            for w in seen:
+                if stems[w] in present and stems[w] not in found:
+                    names = self._aliases(w)
+                    if names:
+                        met_by = self._supported(set(names), top_ids[0], heading)
+                        kin[stems[w]] = max(kin.get(stems[w], 0.0), max(
+                            (c for s, c in names.items() if s in met_by), default=0.0))
         # Several question words found together are specific evidence even when each
         # word alone is general vocabulary ("air force ... took part").
         met = supported.union(t for t, c in kin.items() if c > 0.0)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.abstain import NOT_ANSWERED, Abstainer, Verdict
+from retrieval.abstain import NOT_ANSWERED, Abstainer, Verdict, general_stems
 from retrieval.features import (
     ParagraphBounds,
     PassageCache,
@@ -33,6 +33,7 @@ from retrieval.rerank import TreeModel, load_model
 from retrieval.routing import DocumentRouter, routes
 from retrieval.sections import Coverage, SectionMap
 from retrieval.semantic import SEMANTIC_FEATURES, semantic_columns
+from retrieval.titles import TitleAliases
 from retrieval.window import WindowBuilder
 
 if TYPE_CHECKING:
@@ -256,6 +257,7 @@ class Answerer:
         self.index = index
         self.semantic = semantic
         self.related = related if related is not None else RelatedWords()
+        self.titles = TitleAliases(index, general_stems)
         self.feature_names = feature_names(semantic=semantic is not None)
         if reranker is None:
             reranker = load_model(semantic=semantic is not None)
@@ -289,6 +291,7 @@ class Answerer:
             in_headings=self.in_headings if use_headings else None,
             stems_of=self._windows.stems if self._windows is not None else None,
             related=self.related.related,
+            aliases=self.titles.aliases,
         )
         self._sections: SectionMap | None = None
         self._bounds: ParagraphBounds | None = None  # small corpora only
@@ -338,7 +341,8 @@ class Answerer:
         profile = question_profile(question, index.analyzer, index.idf, context=context)
         terms = list(profile.terms)
         expansion = expand(profile, self.related, index.analyzer.stem, index.vocabulary,
-                           self.sections.vocabulary if self.use_headings else ())
+                           self.sections.vocabulary if self.use_headings else (),
+                           self.titles.aliases)
         dense: np.ndarray | None = None
         if len(index) <= DENSE_PASSAGES:
             # A small corpus: one dense pass gives the top and every window score.

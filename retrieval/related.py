@@ -160,10 +160,12 @@ def expand(
     stem: Callable[[str], str],
     vocabulary: Container[str],
     headings: Container[str] = (),
+    aliases: Callable[[str], Mapping[str, float]] | None = None,
 ) -> Expansion:
     """The related stems of each question term that ``vocabulary`` holds, or the section
     headings' vocabulary ``headings``, and that are not question terms themselves; a
-    term's words' entries are merged (best cosine)."""
+    term's words' entries are merged (best cosine). ``aliases``: more related stems of a
+    word, read from the documents (:class:`retrieval.titles.TitleAliases`)."""
     terms = profile.terms
     own = frozenset(terms)
     by_term: dict[str, dict[str, float]] = {t: {} for t in terms}
@@ -173,7 +175,10 @@ def expand(
         near = by_term.get(term)
         if near is None:
             continue
-        for other, cosine in related.related(word):
+        pairs = related.related(word)
+        if aliases is not None:
+            pairs = (*pairs, *aliases(word).items())
+        for other, cosine in pairs:
             if other in own or cosine <= near.get(other, 0.0):
                 continue
             if other in headings:
