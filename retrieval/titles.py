@@ -61,9 +61,10 @@ class TitleAliases:
         if word in analyzer.stopwords or len(index) > MAX_PASSAGES:
             return {}
         ids, _ = index.top([analyzer.stem(word)], PASSAGES_READ)
+        general = self._general()
         names: dict[str, float] = {}
         for pid in ids.tolist():
-            for last in _names_after(index.corpus.text(pid), word, analyzer, self._general()):
+            for last in _names_after(index.corpus.text(pid), word, analyzer, general):
                 if last in index.vocabulary:
                     names[last] = ALIAS_COSINE
         return names
