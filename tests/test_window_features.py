@@ -109,7 +109,9 @@ def _questions() -> list[str]:
     made = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 7))) + "?"
             for _ in range(40)]
     return found + made + ["How many ministers said so in March 2019?", "Who ran?",
-                           "How far did Berlin run?", "What was the length of the race?"]
+                           "How far did Berlin run?", "What was the length of the race?",
+                           "What did the chancellor call the breach?",
+                           "What did the defense minister warn about the leak?"]
 
 
 def test_feature_matrices_are_identical_to_the_passage_path() -> None:
