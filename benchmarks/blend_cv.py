@@ -1,5 +1,8 @@
-"""Branch-only measurement (python benchmarks/blend_cv.py SEED 0,0.25,0.5,1.0 [OUT.json]): out-of-fold SQuAD figures of the semantic model with shortlist score =
-semantic model + b x word-only model, for several b; then writes the all-data model."""
+"""Out-of-fold SQuAD figures of the semantic model with shortlist score = semantic model
++ b x word-only model, for several b; then writes the all-data model (branch only).
+
+    python benchmarks/blend_cv.py SEED 0,0.25,0.5,1.0 [OUT.json]
+"""
 import json
 import sys
 from pathlib import Path
@@ -54,7 +57,8 @@ for fold in range(6):
             totals[b][k] = totals[b].get(k, 0.0) + v * n
         print(f"fold {fold} b {b}: hit@1 {result['hit@1']:.4f}", flush=True)
 for b in BLENDS:
-    print(f"b {b} out-of-fold: " + json.dumps({k: round(v / n_total, 4) for k, v in totals[b].items() if k != "questions"}), flush=True)
+    figures = {k: round(v / n_total, 4) for k, v in totals[b].items() if k != "questions"}
+    print(f"b {b} out-of-fold: " + json.dumps(figures), flush=True)
 if len(sys.argv) > 3:
     trained = tr.train([r for art in rows for r in art], seed, {}, True)
     Path(sys.argv[3]).write_text(json.dumps(trained, separators=(",", ":")), "utf-8")
