@@ -59,6 +59,9 @@ class MemoEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_with_tokens(texts, tokens=False)[0]
 
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        return self._encoder.piece_ids(text, content=content)
+
     def encode_with_tokens(
         self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
     ) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -397,16 +397,16 @@ class Answerer:
         shortlisted = lexical = None
         if self.prefilter is None:
             cosines = self.semantic.cosines(question, cands)
-            maxsims = self.semantic.maxsims(question, cands)
+            piece_match = self.semantic.piece_match(question, cands)
         else:
             lexical = self._with_heading(self.prefilter.predict(features), heading)
             shortlisted = np.zeros(len(cands), dtype=bool)
             shortlisted[np.argsort(-lexical, kind="stable")[: self.shortlist]] = True
             cosines = np.zeros(len(cands))
             cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
-            maxsims = np.zeros(len(cands))
-            maxsims[shortlisted] = self.semantic.maxsims(question, cands[shortlisted])
-        columns = semantic_columns(cosines, maxsims, shortlisted)
+            piece_match = np.zeros(len(cands))
+            piece_match[shortlisted] = self.semantic.piece_match(question, cands[shortlisted])
+        columns = semantic_columns(cosines, piece_match, shortlisted)
         features = np.concatenate([features, columns], axis=1)
         return Candidates(profile, cands, features[:, 0], features, heading, shortlisted,
                           lexical)

@@ -91,7 +91,7 @@ class SentenceEncoder:
         of each text's word pieces in context ([CLS] and [SEP] left out). ``content``:
         only pieces that hold a letter or a digit and are no stopword (all pieces when
         none is), as a question is matched piece by piece
-        (:meth:`retrieval.semantic.SemanticScorer.maxsims`)."""
+        (:meth:`retrieval.semantic.SemanticScorer.piece_match`)."""
         ids = [self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS) for text in texts]
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         pieces: list[np.ndarray] = [_NO_PIECES] * len(texts) if tokens else []
@@ -116,6 +116,16 @@ class SentenceEncoder:
                             states = states[chosen]
                     pieces[i] = _unit(states)
         return out, pieces
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        """The vocabulary ids of the pieces :meth:`encode_with_tokens` gives ``text``."""
+        ids = np.asarray(self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)[1:-1],
+                         dtype=np.intp)
+        if content:
+            chosen = self._content_pieces()[ids]
+            if chosen.any():
+                ids = ids[chosen]
+        return ids
 
     def _content_pieces(self) -> np.ndarray:
         """Per vocabulary id: a piece with a letter or digit that is not a stopword."""

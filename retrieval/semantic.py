@@ -1,7 +1,7 @@
 """The reranker's semantic features: how close a candidate sentence's meaning is to the
 question's (the cosine of their MiniLM vectors, :mod:`retrieval.encoder`), and how well
-the question's words are met by the sentence's in context (the match of their word
-pieces' vectors, :meth:`SemanticScorer.maxsims`).
+the question's words that the sentence lacks are met by its words in context (their word
+pieces' vectors, :meth:`SemanticScorer.piece_match`).
 
 On by default for ``citebot ask`` only (``CITEBOT_SEMANTIC``): on SQuAD it lifts
 out-of-fold hit@1 by ~3 points, but each distinct question costs a ~9 ms encoder pass,
@@ -27,7 +27,7 @@ from retrieval.vector_store import StoredVectors, VectorStore, text_digest
 # The question's cosine with the sentence, and its gap to the best of the candidates
 # ranked with it (0 for the best): the trees compare sentences of one question by it,
 # whatever the question's own scale of cosines. Then the same two for the word pieces'
-# match (:meth:`SemanticScorer.maxsims`).
+# match (:meth:`SemanticScorer.piece_match`).
 SEMANTIC_FEATURES = ("semantic_cosine", "semantic_gap", "semantic_pieces", "semantic_pieces_gap")
 _NO_PIECES = np.zeros((0, 0), dtype=np.float16)
 # Vectors for this many passages take 30 MB; encoding them all takes minutes.
@@ -40,6 +40,8 @@ class Encoder(Protocol):
     def encode_with_tokens(
         self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
     ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray: ...
 
 
 class EncoderLoader:
@@ -96,6 +98,7 @@ class SemanticScorer:
         self._encoded_here = 0
         # The last question's vector and its content word pieces.
         self._last_question: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._piece_ids: dict[int, np.ndarray] = {}
 
     @property
     def encoded(self) -> int:
@@ -111,18 +114,26 @@ class SemanticScorer:
         vector, _ = self._encoded(question, ids)
         return (self._vectors[ids] @ vector).astype(np.float64)
 
-    def maxsims(self, question: str, ids: np.ndarray) -> np.ndarray:
-        """Per passage, the mean over the question's content word pieces of each one's
-        best cosine with a piece of the passage, all in context: a question word meets
-        its own word or one of like meaning where the sentence uses it ("meeting" and
-        "conversation"), which one vector per sentence blurs."""
+    def piece_match(self, question: str, ids: np.ndarray) -> np.ndarray:
+        """Per passage, the mean over the question's content pieces that the passage
+        lacks of each one's best cosine with a piece of the passage (-1 when it lacks
+        none): how well the words it does not share are met in context."""
         _, query = self._encoded(question, ids)
-        out = np.zeros(len(ids))
+        encoder = self._loader.get()
+        qids = encoder.piece_ids(question, content=True)
+        out = np.full(len(ids), -1.0)
         if len(query):
             for n, row in enumerate(ids.tolist()):
                 pieces = self._pieces[row]
-                if len(pieces):
-                    out[n] = float((query @ pieces.T.astype(np.float32)).max(axis=1).mean())
+                if not len(pieces):
+                    continue
+                pids = self._piece_ids.get(row)
+                if pids is None:
+                    pids = self._piece_ids[row] = encoder.piece_ids(self._text_of(row))
+                lacking = ~np.isin(qids, pids)
+                if lacking.any():
+                    sims = query[lacking] @ pieces.T.astype(np.float32)
+                    out[n] = float(sims.max(axis=1).mean())
         return out
 
     def _encoded(self, question: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,8 +217,8 @@ class ShiftedScorer:
     def cosines(self, question: str, ids: np.ndarray) -> np.ndarray:
         return self._scorer.cosines(question, np.asarray(ids, dtype=np.int64) + self._start)
 
-    def maxsims(self, question: str, ids: np.ndarray) -> np.ndarray:
-        return self._scorer.maxsims(question, np.asarray(ids, dtype=np.int64) + self._start)
+    def piece_match(self, question: str, ids: np.ndarray) -> np.ndarray:
+        return self._scorer.piece_match(question, np.asarray(ids, dtype=np.int64) + self._start)
 
     def shifted(self, start: int) -> ShiftedScorer:
         return ShiftedScorer(self._scorer, self._start + start)
@@ -228,16 +239,16 @@ def semantic_scorer(
 
 
 def semantic_columns(
-    cosines: np.ndarray, maxsims: np.ndarray, known: np.ndarray | None = None
+    cosines: np.ndarray, piece_match: np.ndarray, known: np.ndarray | None = None
 ) -> np.ndarray:
     """The :data:`SEMANTIC_FEATURES` columns (candidates x 4) from their ``cosines`` and
-    pieces' ``maxsims``; ``known``: which candidates have theirs (the others hold 0 in
+    pieces' ``piece_match``; ``known``: which candidates have theirs (the others hold 0 in
     every column)."""
     out = np.zeros((len(cosines), len(SEMANTIC_FEATURES)))
     rows = np.ones(len(cosines), dtype=bool) if known is None else known
     if rows.any():
         out[rows, 0] = cosines[rows]
         out[rows, 1] = cosines[rows] - cosines[rows].max()
-        out[rows, 2] = maxsims[rows]
-        out[rows, 3] = maxsims[rows] - maxsims[rows].max()
+        out[rows, 2] = piece_match[rows]
+        out[rows, 3] = piece_match[rows] - piece_match[rows].max()
     return out

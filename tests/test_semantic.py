@@ -111,15 +111,18 @@ def test_word_pieces_come_from_the_same_pass_as_the_vector(encoder: SentenceEnco
     assert len(only_stopwords) == 4  # all pieces ("?" too) when none is content
 
 
-def test_pieces_match_a_paraphrase_above_an_unrelated_sentence(
+def test_pieces_match_the_words_a_sentence_lacks_in_context(
     encoder: SentenceEncoder,
 ) -> None:
-    texts = ["The conversation took place on Feb. 19.", "Kyiv has asked Germany for missiles."]
+    texts = ["The conversation took place on Feb. 19.", "Kyiv has asked Germany for missiles.",
+             "Who had a chat?"]
     scorer = SemanticScorer(loader=EncoderLoader(lambda: encoder), text_of=texts.__getitem__,
                             size=len(texts))
-    talk, unrelated = scorer.maxsims("Who had a chat?", np.arange(2))
-    assert talk > unrelated + 0.2
-    assert np.array_equal(scorer.maxsims("Who had a chat?", np.array([1, 0])), [unrelated, talk])
+    talk, unrelated, same = scorer.piece_match("Who had a chat?", np.arange(3))
+    assert talk > unrelated + 0.2  # "chat" is met by "conversation"
+    assert same == -1.0  # a sentence that lacks none of the question's pieces
+    assert np.array_equal(scorer.piece_match("Who had a chat?", np.array([1, 0])),
+                          [unrelated, talk])
 
 
 def test_quantize_round_trip_is_close() -> None:
@@ -188,7 +191,7 @@ def test_semantic_answers_quote_the_article(semantic_engine: Engine) -> None:
     assert found.shortlisted is not None
     for column in (-4, -2):  # the cosines, then the pieces' match; each with its gap
         values, gaps = found.features[:, column], found.features[:, column + 1]
-        assert ((values > -1.0) & (values < 1.0)).all()
+        assert ((values >= -1.0) & (values < 1.0)).all()  # -1: the sentence lacks no piece
         best = values[found.shortlisted].max()
         assert np.allclose(gaps[found.shortlisted], values[found.shortlisted] - best)
         assert (gaps[~found.shortlisted] == 0.0).all()

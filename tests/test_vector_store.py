@@ -170,7 +170,7 @@ def test_word_pieces_are_stored_and_reused_with_the_vectors(tmp_path: Path) -> N
     texts = ["aa", "bbb", "cccc"]
     path = tmp_path / "v.npz"
     first = _scorer(texts, path, CountingEncoder())
-    expected = first.maxsims("xy", np.arange(3))
+    expected = first.piece_match("xy", np.arange(3))
     first.save()
     stored = VectorStore(path, dimensions=DIM).load_all()
     assert set(stored.pieces) == set(stored.vectors) == {text_digest(t) for t in texts}
@@ -178,7 +178,7 @@ def test_word_pieces_are_stored_and_reused_with_the_vectors(tmp_path: Path) -> N
 
     again = CountingEncoder()
     second = _scorer(texts, path, again)
-    assert np.array_equal(second.maxsims("xy", np.arange(3)), expected)
+    assert np.array_equal(second.piece_match("xy", np.arange(3)), expected)
     assert again.texts == ["xy"]  # the question only
 
 
@@ -195,7 +195,7 @@ def test_a_file_without_word_pieces_gives_vectors_and_pieces_are_encoded(
     assert VectorStore(path, dimensions=DIM).load_all().pieces == {}
     encoder = CountingEncoder()
     scorer = _scorer(texts, path, encoder)
-    scorer.maxsims("q", np.arange(2))
+    scorer.piece_match("q", np.arange(2))
     assert encoder.texts == ["aa", "bbb", "q"]
     scorer.save()
     assert len(VectorStore(path, dimensions=DIM).load_all().pieces) == 2

@@ -28,3 +28,7 @@ class CountingEncoder:
         for row, text in enumerate(texts):
             out[row, len(text) % DIMENSIONS] = 1.0
         return out, [row[None, :] for row in out] if tokens else []
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        """One piece per text, as :meth:`encode_with_tokens` gives (its length's id)."""
+        return np.array([len(text) % DIMENSIONS])
