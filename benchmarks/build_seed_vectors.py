@@ -1,4 +1,5 @@
-"""Build retrieval/data/seed-vectors.npz: the sentence vectors of the bundled documents.
+"""Build retrieval/data/seed-vectors.npz: the sentence vectors of the bundled documents
+and their word pieces' vectors.
 
     python benchmarks/build_seed_vectors.py
 
@@ -19,19 +20,26 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.encoder import SentenceEncoder  # noqa: E402
+from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
 from retrieval.engine import build_engine  # noqa: E402
 from retrieval.quotes import quote_text  # noqa: E402
-from retrieval.vector_store import SEED_VECTORS_FILE, text_digest, write_vectors  # noqa: E402
+from retrieval.vector_store import (  # noqa: E402
+    SEED_VECTORS_FILE,
+    StoredVectors,
+    text_digest,
+    write_stored,
+)
 
 
 def main() -> int:
     corpus = build_engine().corpus
     texts = list(dict.fromkeys(quote_text(corpus, i) for i in range(len(corpus))))
-    vectors = SentenceEncoder.load().encode(texts)
-    digests = np.array([text_digest(t) for t in texts], dtype=np.uint64)
+    vectors, pieces = SentenceEncoder.load().encode_with_tokens(texts)
+    digests = [text_digest(t) for t in texts]
     out = REPO / "retrieval" / SEED_VECTORS_FILE
-    write_vectors(out, digests, vectors)
+    stored = StoredVectors(dict(zip(digests, vectors, strict=True)),
+                           {d: p.astype(np.float16) for d, p in zip(digests, pieces, strict=True)})
+    write_stored(out, stored, DIMENSIONS)
     print(f"wrote {out} ({len(texts)} passages, {out.stat().st_size:,} bytes)")
     return 0
 

@@ -51,12 +51,35 @@ class MemoEncoder:
     def __init__(self, encoder: SentenceEncoder) -> None:
         self._encoder = encoder
         self._known: dict[str, np.ndarray] = {}
+        self._pieces: dict[str, np.ndarray] = {}  # all word pieces (passages)
+        self._content: dict[str, np.ndarray] = {}  # content word pieces (questions)
+        self._tokens: dict[str, np.ndarray] = {}
+        self._content: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        new = [t for t in dict.fromkeys(texts) if t not in self._known]
+        return self.encode_with_tokens(texts, tokens=False)[0]
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        return self._encoder.piece_ids(text, content=content)
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        pieces = self._content if content else self._pieces
+        new = [t for t in dict.fromkeys(texts) if t not in self._known or t not in pieces]
         if new:
-            self._known.update(zip(new, self._encoder.encode(new), strict=True))
-        return np.array([self._known[t] for t in texts], dtype=np.float32).reshape(-1, DIMENSIONS)
+            vectors, found = self._encoder.encode_with_tokens(new, content=content)
+            self._known.update(zip(new, vectors, strict=True))
+            pieces.update(zip(new, found, strict=True))
+        vectors = np.array([self._known[t] for t in texts], dtype=np.float32)
+        return vectors.reshape(-1, DIMENSIONS), [pieces[t] for t in texts] if tokens else []
+
+    def token_vectors(self, texts: Sequence[str], *, content: bool = False) -> list[np.ndarray]:
+        memo = self._content if content else self._tokens
+        new = [t for t in dict.fromkeys(texts) if t not in memo]
+        if new:
+            memo.update(zip(new, self._encoder.token_vectors(new, content=content), strict=True))
+        return [memo[t] for t in texts]
 
 
 PARAMS: dict[str, Any] = {

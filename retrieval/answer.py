@@ -243,8 +243,9 @@ class Answerer:
         :data:`DENSE_PASSAGES` passages: cheaper for long windows, while per-passage
         analyses (kept and reused) are cheaper for a small corpus's short ones.
 
-        ``semantic``: adds the question-sentence cosine to the features; the reranker
-        must then be one trained with it (the shipped semantic model by default). Only
+        ``semantic``: adds the sentence-vector features (the cosine, the word pieces'
+        match); the reranker must then be one trained with them (the shipped semantic
+        model by default). Only
         the ``shortlist`` best candidates by ``prefilter``, a model without it (the
         shipped lexical one by default), are encoded and reranked; ``None``: all.
 
@@ -396,13 +397,17 @@ class Answerer:
         shortlisted = lexical = None
         if self.prefilter is None:
             cosines = self.semantic.cosines(question, cands)
+            piece_match = self.semantic.piece_match(question, cands)
         else:
             lexical = self._with_heading(self.prefilter.predict(features), heading)
             shortlisted = np.zeros(len(cands), dtype=bool)
             shortlisted[np.argsort(-lexical, kind="stable")[: self.shortlist]] = True
             cosines = np.zeros(len(cands))
             cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
-        features = np.concatenate([features, semantic_columns(cosines, shortlisted)], axis=1)
+            piece_match = np.zeros(len(cands))
+            piece_match[shortlisted] = self.semantic.piece_match(question, cands[shortlisted])
+        columns = semantic_columns(cosines, piece_match, shortlisted)
+        features = np.concatenate([features, columns], axis=1)
         return Candidates(profile, cands, features[:, 0], features, heading, shortlisted,
                           lexical)
 

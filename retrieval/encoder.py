@@ -29,6 +29,7 @@ WEIGHTS_FILE = "data/minilm-l6-int8.npz"
 MODEL_ID = "minilm-l6-int8-v1"
 WEIGHTS_SHA256 = "174db73ccd3b1be46a1b5a668d929494c8f87966680635893d01fab35f55f7df"
 VOCAB_FILE = "data/minilm-vocab.txt"
+STOPWORDS_FILE = "data/stopwords-en.txt"
 DIMENSIONS = 384
 LAYERS = 6
 HEADS = 12
@@ -42,10 +43,12 @@ BATCH = 32
 # 2.5 times slower per piece than 8 rows.
 BATCH_PIECES = 2_048
 _LAYER_NORM_EPS = 1e-12
+_NO_PIECES = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
 
 class SentenceEncoder:
-    """``encode(texts)`` -> unit vectors, one row per text (float32, 384 columns)."""
+    """``encode(texts)`` -> unit vectors, one row per text (float32, 384 columns);
+    :meth:`encode_with_tokens` also gives each text's word pieces' vectors."""
 
     def __init__(self, weights: Mapping[str, np.ndarray], tokenizer: WordPieceTokenizer) -> None:
         missing = [name for name in _required_names() if name not in weights]
@@ -57,6 +60,7 @@ class SentenceEncoder:
         self.tokenizer = tokenizer
         self._word_rows = self._w.pop("embeddings.word_embeddings.weight")
         self._word_scale = self._w.pop("embeddings.word_embeddings.weight.scale", None)
+        self._content: np.ndarray | None = None  # see _content_pieces
 
     @classmethod
     def load(cls, weights: Path | None = None, vocab: Path | None = None) -> SentenceEncoder:
@@ -78,20 +82,64 @@ class SentenceEncoder:
         return cls({**dequantize(arrays), **table}, WordPieceTokenizer(words))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_with_tokens(texts, tokens=False)[0]
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' unit vectors and, from the same pass (``tokens``), the unit vectors
+        of each text's word pieces in context ([CLS] and [SEP] left out). ``content``:
+        only pieces that hold a letter or a digit and are no stopword (all pieces when
+        none is), as a question is matched piece by piece
+        (:meth:`retrieval.semantic.SemanticScorer.piece_match`)."""
         ids = [self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS) for text in texts]
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        pieces: list[np.ndarray] = [_NO_PIECES] * len(texts) if tokens else []
+        keep = self._content_pieces() if tokens and content else None
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for rows in _batches(order, [len(ids[i]) for i in order]):
             width = len(ids[rows[-1]])
-            tokens = np.zeros((len(rows), width), dtype=np.intp)
+            batch = np.zeros((len(rows), width), dtype=np.intp)
             mask = np.zeros((len(rows), width), dtype=np.float32)
             for r, i in enumerate(rows):
-                tokens[r, :len(ids[i])] = ids[i]
+                batch[r, :len(ids[i])] = ids[i]
                 mask[r, :len(ids[i])] = 1.0
-            out[rows] = self._forward(tokens, mask)
-        return out
+            hidden = self._hidden(batch, mask)
+            out[rows] = _unit((hidden * mask[:, :, None]).sum(axis=1)
+                              / mask.sum(axis=1, keepdims=True))
+            if tokens:
+                for r, i in enumerate(rows):
+                    states = hidden[r, 1 : len(ids[i]) - 1]
+                    if keep is not None:
+                        chosen = keep[batch[r, 1 : len(ids[i]) - 1]]
+                        if chosen.any():
+                            states = states[chosen]
+                    pieces[i] = _unit(states)
+        return out, pieces
 
-    def _forward(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        """The vocabulary ids of the pieces :meth:`encode_with_tokens` gives ``text``."""
+        ids = np.asarray(self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)[1:-1],
+                         dtype=np.intp)
+        if content:
+            chosen = self._content_pieces()[ids]
+            if chosen.any():
+                ids = ids[chosen]
+        return ids
+
+    def _content_pieces(self) -> np.ndarray:
+        """Per vocabulary id: a piece with a letter or digit that is not a stopword."""
+        if self._content is None:
+            text = resources.files("retrieval").joinpath(STOPWORDS_FILE).read_text("utf-8")
+            stop = {line.strip() for line in text.splitlines() if not line.startswith("#")}
+            self._content = np.array([
+                any(ch.isalnum() for ch in piece) and piece.removeprefix("##") not in stop
+                and not (piece.startswith("[") and piece.endswith("]"))
+                for piece in self.tokenizer.pieces()
+            ])
+        return self._content
+
+    def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w
         batch, width = tokens.shape
         words = self._word_rows[tokens].astype(np.float32)
@@ -124,9 +172,12 @@ class SentenceEncoder:
             hidden = _gelu(linear(x, "intermediate.dense"))
             x = _layer_norm(linear(hidden, "output.dense") + x,
                             w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
-        pooled = (x * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return x
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def _batches(order: list[int], lengths: list[int]) -> list[list[int]]:

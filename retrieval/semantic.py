@@ -1,5 +1,7 @@
-"""The reranker's semantic feature: how close a candidate sentence's meaning is to the
-question's (the cosine of their MiniLM vectors, :mod:`retrieval.encoder`).
+"""The reranker's semantic features: how close a candidate sentence's meaning is to the
+question's (the cosine of their MiniLM vectors, :mod:`retrieval.encoder`), and how well
+the question's words that the sentence lacks are met by its words in context (their word
+pieces' vectors, :meth:`SemanticScorer.piece_match`).
 
 On by default for ``citebot ask`` only (``CITEBOT_SEMANTIC``): on SQuAD it lifts
 out-of-fold hit@1 by ~3 points, but each distinct question costs a ~9 ms encoder pass,
@@ -20,18 +22,26 @@ import numpy as np
 
 from retrieval.corpus import Corpus
 from retrieval.quotes import quote_text
-from retrieval.vector_store import VectorStore, text_digest
+from retrieval.vector_store import StoredVectors, VectorStore, text_digest
 
 # The question's cosine with the sentence, and its gap to the best of the candidates
 # ranked with it (0 for the best): the trees compare sentences of one question by it,
-# whatever the question's own scale of cosines.
-SEMANTIC_FEATURES = ("semantic_cosine", "semantic_gap")
+# whatever the question's own scale of cosines. Then the same two for the word pieces'
+# match (:meth:`SemanticScorer.piece_match`).
+SEMANTIC_FEATURES = ("semantic_cosine", "semantic_gap", "semantic_pieces", "semantic_pieces_gap")
+_NO_PIECES = np.zeros((0, 0), dtype=np.float16)
 # Vectors for this many passages take 30 MB; encoding them all takes minutes.
 MAX_SEMANTIC_PASSAGES = 20_000
 
 
 class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray: ...
 
 
 class EncoderLoader:
@@ -56,7 +66,8 @@ class EncoderLoader:
 
 
 class SemanticScorer:
-    """Cosines between a question and passages; passage vectors are computed once."""
+    """Cosines between a question and passages, and the match of their word pieces;
+    passage vectors are computed once."""
 
     def __init__(
         self,
@@ -75,14 +86,19 @@ class SemanticScorer:
         self._loader = loader
         self._text_of = text_of
         self._vectors = np.zeros((size, DIMENSIONS), dtype=np.float32)
+        # Each passage's word pieces in context (float16: half the memory, and the
+        # pieces' match moves by less than 0.001).
+        self._pieces: list[np.ndarray] = [_NO_PIECES] * size
         # Set only after a vector is stored, so a concurrent reader never sees a
         # known row that is still zero (two threads may both encode a row: same values).
         self._known = np.zeros(size, dtype=bool)
         self._digests = np.zeros(size, dtype=np.uint64)  # of the text each row encodes
         self._store = store
-        self._stored: dict[int, np.ndarray] | None = None  # read on first use
+        self._stored: StoredVectors | None = None  # read on first use
         self._encoded_here = 0
-        self._last_question: tuple[str, np.ndarray] | None = None
+        # The last question's vector and its content word pieces.
+        self._last_question: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._piece_ids: dict[int, np.ndarray] = {}
 
     @property
     def encoded(self) -> int:
@@ -95,20 +111,46 @@ class SemanticScorer:
         return self._encoded_here
 
     def cosines(self, question: str, ids: np.ndarray) -> np.ndarray:
+        vector, _ = self._encoded(question, ids)
+        return (self._vectors[ids] @ vector).astype(np.float64)
+
+    def piece_match(self, question: str, ids: np.ndarray) -> np.ndarray:
+        """Per passage, the mean over the question's content pieces that the passage
+        lacks of each one's best cosine with a piece of the passage (-1 when it lacks
+        none): how well the words it does not share are met in context."""
+        _, query = self._encoded(question, ids)
+        encoder = self._loader.get()
+        qids = encoder.piece_ids(question, content=True)
+        out = np.full(len(ids), -1.0)
+        if len(query):
+            for n, row in enumerate(ids.tolist()):
+                pieces = self._pieces[row]
+                if not len(pieces):
+                    continue
+                pids = self._piece_ids.get(row)
+                if pids is None:
+                    pids = self._piece_ids[row] = encoder.piece_ids(self._text_of(row))
+                lacking = ~np.isin(qids, pids)
+                if lacking.any():
+                    sims = query[lacking] @ pieces.T.astype(np.float32)
+                    out[n] = float(sims.max(axis=1).mean())
+        return out
+
+    def _encoded(self, question: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector and content pieces, after encoding any of ``ids``
+        not yet known."""
         encoder = self._loader.get()
         missing = np.unique(ids[~self._known[ids]])
         if len(missing):
             self._fill(encoder, missing)
         last = self._last_question
         if last is not None and last[0] == question:
-            query = last[1]
-        else:
-            # A folder's question is ranked in several documents (retrieval.routing):
-            # encoded once.
-            query = encoder.encode([question])[0]
-            self._last_question = (question, query)
-        return (self._vectors[ids] @ query).astype(np.float64)
-
+            return last[1], last[2]
+        # A folder's question is ranked in several documents (retrieval.routing): encoded
+        # once.
+        vectors, pieces = encoder.encode_with_tokens([question], content=True)
+        self._last_question = (question, vectors[0], pieces[0])
+        return vectors[0], pieces[0]
     def shifted(self, start: int) -> ShiftedScorer:
         """This scorer for one document of the folder, whose passage ``i`` is the
         folder's ``start + i`` (vectors shared)."""
@@ -121,21 +163,26 @@ class SemanticScorer:
         for row in rows.tolist():
             text = self._text_of(row)
             digest = text_digest(text)
-            vector = stored.get(digest)
-            if vector is None:
+            vector, pieces = stored.vectors.get(digest), stored.pieces.get(digest)
+            if vector is None or pieces is None:
                 texts.append(text)
                 to_encode.append(row)
             else:
                 self._vectors[row] = vector
+                self._pieces[row] = pieces
             self._digests[row] = digest
         if to_encode:
-            self._vectors[to_encode] = encoder.encode(texts)
+            vectors, pieces_of = encoder.encode_with_tokens(texts)
+            self._vectors[to_encode] = vectors
+            for row, pieces in zip(to_encode, pieces_of, strict=True):
+                self._pieces[row] = pieces.astype(np.float16)
             self._encoded_here += len(to_encode)
         self._known[rows] = True
 
-    def _stored_vectors(self) -> dict[int, np.ndarray]:
+    def _stored_vectors(self) -> StoredVectors:
         if self._stored is None:
-            self._stored = self._store.load() if self._store is not None else {}
+            self._stored = (self._store.load_all() if self._store is not None
+                            else StoredVectors({}, {}))
         return self._stored
 
     def save(self) -> None:
@@ -145,15 +192,17 @@ class SemanticScorer:
         if self._store is None or not self._encoded_here:
             return
         rows = np.flatnonzero(self._known)
-        merged = dict(self._stored_vectors())
-        merged.update(zip(self._digests[rows].tolist(), self._vectors[rows], strict=True))
-        if len(merged) > len(self._known):
+        stored = self._stored_vectors()
+        vectors = dict(stored.vectors)
+        pieces = dict(stored.pieces)
+        digests = self._digests[rows].tolist()
+        vectors.update(zip(digests, self._vectors[rows], strict=True))
+        pieces.update((d, self._pieces[r]) for d, r in zip(digests, rows.tolist(), strict=True))
+        if len(vectors) > len(self._known):
             current = {text_digest(self._text_of(i)) for i in range(len(self._known))}
-            merged = {d: v for d, v in merged.items() if d in current}
-        digests = np.fromiter(merged, dtype=np.uint64, count=len(merged))
-        vectors = (np.vstack(list(merged.values())) if merged
-                   else np.zeros((0, self._vectors.shape[1]), dtype=np.float32))
-        self._store.save(digests, vectors)
+            vectors = {d: v for d, v in vectors.items() if d in current}
+        merged = StoredVectors(vectors, {d: p for d, p in pieces.items() if d in vectors})
+        self._store.save_all(merged)
         self._stored = merged
         self._encoded_here = 0
 
@@ -167,6 +216,9 @@ class ShiftedScorer:
 
     def cosines(self, question: str, ids: np.ndarray) -> np.ndarray:
         return self._scorer.cosines(question, np.asarray(ids, dtype=np.int64) + self._start)
+
+    def piece_match(self, question: str, ids: np.ndarray) -> np.ndarray:
+        return self._scorer.piece_match(question, np.asarray(ids, dtype=np.int64) + self._start)
 
     def shifted(self, start: int) -> ShiftedScorer:
         return ShiftedScorer(self._scorer, self._start + start)
@@ -186,12 +238,17 @@ def semantic_scorer(
                           store=store)
 
 
-def semantic_columns(cosines: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
-    """The :data:`SEMANTIC_FEATURES` columns (candidates x 2) from their ``cosines``;
-    ``known``: which candidates have theirs (the others hold 0 in both columns)."""
+def semantic_columns(
+    cosines: np.ndarray, piece_match: np.ndarray, known: np.ndarray | None = None
+) -> np.ndarray:
+    """The :data:`SEMANTIC_FEATURES` columns (candidates x 4) from their ``cosines`` and
+    pieces' ``piece_match``; ``known``: which candidates have theirs (the others hold 0 in
+    every column)."""
     out = np.zeros((len(cosines), len(SEMANTIC_FEATURES)))
     rows = np.ones(len(cosines), dtype=bool) if known is None else known
     if rows.any():
         out[rows, 0] = cosines[rows]
         out[rows, 1] = cosines[rows] - cosines[rows].max()
+        out[rows, 2] = piece_match[rows]
+        out[rows, 3] = piece_match[rows] - piece_match[rows].max()
     return out

@@ -1,10 +1,11 @@
 """Passage vectors kept on disk between runs, so a new process need not encode again.
 
 One file per document set (``<cache dir>/vectors/<key of the document paths>-<model>.npz``)
-holds, for each passage encoded so far, a 64-bit digest of the text that was encoded and
-its vector. A vector is used again only for a passage whose text has that digest, so an
-edited document, a changed cleaner or shifted passage numbers never bring back a stale
-vector, and unchanged passages of an edited document are reused. The model's identity is
+holds, for each passage encoded so far, a 64-bit digest of the text that was encoded, its
+vector and its word pieces' vectors in context (float16). A vector is used again only
+for a passage whose text has that digest, so an edited document, a changed cleaner or
+shifted passage numbers never bring back a stale vector, and unchanged passages of an
+edited document are reused. The model's identity is
 in the file name; past :data:`MAX_FILES` files the oldest go. The bundled documents'
 vectors ship with citebot (``retrieval/data/seed-vectors.npz``, read only), so that even
 the first ``citebot ask`` about them encodes only the question. Files are read with
@@ -21,7 +22,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,14 @@ SEED_VECTORS_FILE = "data/seed-vectors.npz"
 # Files of other document sets (temporary folders, old checkouts) are removed, least
 # recently written first, past this many.
 MAX_FILES = 32
+
+
+class StoredVectors(NamedTuple):
+    """Digest -> a passage's vector, and digest -> its word pieces' vectors (float16;
+    missing for passages stored before pieces were)."""
+
+    vectors: dict[int, np.ndarray]
+    pieces: dict[int, np.ndarray]
 
 
 def text_digest(text: str) -> int:
@@ -69,12 +78,18 @@ class VectorStore:
     def load(self) -> dict[int, np.ndarray]:
         """Digest -> vector for every stored passage (the written file wins over the
         read-only ones); empty when there is no usable file."""
-        found: dict[int, np.ndarray] = {}
+        return self.load_all().vectors
+
+    def load_all(self) -> StoredVectors:
+        """The vectors and word pieces of every stored passage, as :meth:`load`."""
+        found = StoredVectors({}, {})
         for path in (*self.read_also, *([self.path] if self.path is not None else [])):
-            found.update(read_vectors(path, self.dimensions))
+            stored = read_stored(path, self.dimensions)
+            found.vectors.update(stored.vectors)
+            found.pieces.update(stored.pieces)
         return found
 
-    def save(self, digests: np.ndarray, vectors: np.ndarray) -> None:
+    def save_all(self, stored: StoredVectors) -> None:
         """Write atomically (a temporary file renamed into place); warn on failure."""
         if self.path is None:
             return
@@ -84,7 +99,7 @@ class VectorStore:
                                            dir=self.path.parent)
             try:
                 with os.fdopen(handle, "wb") as out:
-                    write_vectors(out, digests, vectors)
+                    write_stored(out, stored, self.dimensions)
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -97,26 +112,57 @@ class VectorStore:
 
 def read_vectors(path: Path, dimensions: int) -> dict[int, np.ndarray]:
     """Digest -> vector from one file; empty (with a warning) when it is unusable."""
+    return read_stored(path, dimensions).vectors
+
+
+def read_stored(path: Path, dimensions: int) -> StoredVectors:
+    """The vectors and word pieces of one file; empty (with a warning) when it is
+    unusable, without pieces when they are missing or do not fit the vectors."""
+    empty = StoredVectors({}, {})
     if not path.is_file():
-        return {}
+        return empty
     try:
         with np.load(path, allow_pickle=False) as stored:
             digests = stored["digests"]
             vectors = stored["vectors"]
+            counts = stored["piece_counts"] if "piece_counts" in stored.files else None
+            pieces = stored["pieces"] if "pieces" in stored.files else None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("ignoring the stored vectors in %s: %s", path, exc)
-        return {}
+        return empty
     if (digests.dtype != np.uint64 or digests.ndim != 1 or vectors.dtype != np.float32
             or vectors.shape != (len(digests), dimensions)):
         log.warning("ignoring the stored vectors in %s: unexpected shape or type", path)
-        return {}
-    return dict(zip(digests.tolist(), vectors, strict=True))
+        return empty
+    keys = digests.tolist()
+    found = StoredVectors(dict(zip(keys, vectors, strict=True)), {})
+    if counts is None or pieces is None:
+        return found
+    if (counts.dtype != np.uint32 or counts.shape != digests.shape
+            or pieces.dtype != np.float16 or pieces.ndim != 2
+            or pieces.shape != (int(counts.sum()), dimensions)):
+        log.warning("ignoring the stored word pieces in %s: unexpected shape or type", path)
+        return found
+    ends = np.cumsum(counts).tolist()
+    starts = [0, *ends[:-1]]
+    found.pieces.update((d, pieces[a:b]) for d, a, b, n in
+                        zip(keys, starts, ends, counts.tolist(), strict=True) if n)
+    return found
 
 
-def write_vectors(target: Path | BinaryIO, digests: np.ndarray, vectors: np.ndarray) -> None:
+def write_stored(target: Path | BinaryIO, stored: StoredVectors, dimensions: int) -> None:
     """Write one file (or open binary file) directly: no temporary file, no pruning."""
-    np.savez(target, digests=np.ascontiguousarray(digests, dtype=np.uint64),
-             vectors=np.ascontiguousarray(vectors, dtype=np.float32))
+    keys = list(stored.vectors)
+    vectors = (np.vstack([stored.vectors[d] for d in keys]) if keys
+               else np.zeros((0, dimensions), dtype=np.float32))
+    parts = [stored.pieces.get(d) for d in keys]
+    counts = np.array([0 if p is None else len(p) for p in parts], dtype=np.uint32)
+    pieces = [p for p in parts if p is not None and len(p)]
+    np.savez(target, digests=np.array(keys, dtype=np.uint64),
+             vectors=np.ascontiguousarray(vectors, dtype=np.float32),
+             piece_counts=counts,
+             pieces=(np.vstack(pieces).astype(np.float16) if pieces
+                     else np.zeros((0, dimensions), dtype=np.float16)))
 
 
 def _prune(folder: Path, *, keep: Path, max_files: int) -> None:

@@ -167,6 +167,10 @@ class WordPieceTokenizer:
             lines.pop()
         return cls([line.rstrip() for line in lines])
 
+    def pieces(self) -> list[str]:
+        """The vocabulary's tokens in id order."""
+        return sorted(self._vocab, key=self._vocab.__getitem__)
+
     @property
     def vocab_size(self) -> int:
         return len(self._vocab)

@@ -96,6 +96,35 @@ def test_encode_nothing(encoder: SentenceEncoder) -> None:
     assert encoder.encode([]).shape == (0, DIMENSIONS)
 
 
+def test_word_pieces_come_from_the_same_pass_as_the_vector(encoder: SentenceEncoder) -> None:
+    texts = ["What date was the meeting?", "The conversation took place on Feb. 19."]
+    vectors, pieces = encoder.encode_with_tokens(texts)
+    assert np.array_equal(vectors, encoder.encode(texts))
+    for text, rows in zip(texts, pieces, strict=True):
+        # Every word piece but [CLS] and [SEP], each a unit vector.
+        assert len(rows) == len(encoder.tokenizer.encode(text)) - 2
+        assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    # A question is matched by its content pieces: no stopwords, no punctuation.
+    _, (content,) = encoder.encode_with_tokens(["What date was the meeting?"], content=True)
+    assert len(content) == 2  # "date", "meeting"
+    _, (only_stopwords,) = encoder.encode_with_tokens(["Who is it?"], content=True)
+    assert len(only_stopwords) == 4  # all pieces ("?" too) when none is content
+
+
+def test_pieces_match_the_words_a_sentence_lacks_in_context(
+    encoder: SentenceEncoder,
+) -> None:
+    texts = ["The conversation took place on Feb. 19.", "Kyiv has asked Germany for missiles.",
+             "Who had a chat?"]
+    scorer = SemanticScorer(loader=EncoderLoader(lambda: encoder), text_of=texts.__getitem__,
+                            size=len(texts))
+    talk, unrelated, same = scorer.piece_match("Who had a chat?", np.arange(3))
+    assert talk > unrelated + 0.2  # "chat" is met by "conversation"
+    assert same == -1.0  # a sentence that lacks none of the question's pieces
+    assert np.array_equal(scorer.piece_match("Who had a chat?", np.array([1, 0])),
+                          [unrelated, talk])
+
+
 def test_quantize_round_trip_is_close() -> None:
     rng = np.random.default_rng(0)
     weights = {"m": rng.normal(size=(5, 8)).astype(np.float32), "b": np.ones(8, np.float32),
@@ -158,13 +187,15 @@ def test_semantic_answers_quote_the_article(semantic_engine: Engine) -> None:
     corpus = semantic_engine.corpus
     text = ARTICLE.read_text("utf-8")
     found = answerer.candidates("Who leaked the audio?")
-    assert found.features.shape == (len(found.ids), len(feature_names()) + 2)
-    cosines, gaps = found.features[:, -2], found.features[:, -1]
-    assert ((cosines > -1.0) & (cosines < 1.0)).all()
+    assert found.features.shape == (len(found.ids), len(feature_names()) + 4)
     assert found.shortlisted is not None
-    best = cosines[found.shortlisted].max()
-    assert np.allclose(gaps[found.shortlisted], cosines[found.shortlisted] - best)
-    assert (gaps[~found.shortlisted] == 0.0).all() and (cosines[~found.shortlisted] == 0.0).all()
+    for column in (-4, -2):  # the cosines, then the pieces' match; each with its gap
+        values, gaps = found.features[:, column], found.features[:, column + 1]
+        assert ((values >= -1.0) & (values < 1.0)).all()  # -1: the sentence lacks no piece
+        best = values[found.shortlisted].max()
+        assert np.allclose(gaps[found.shortlisted], values[found.shortlisted] - best)
+        assert (gaps[~found.shortlisted] == 0.0).all()
+        assert (values[~found.shortlisted] == 0.0).all()
     answer = answerer.answer("Who posted the recording?")
     assert answer.answered and "Simonyan" in answer.citations[0].quote
     for citation in answer.citations:

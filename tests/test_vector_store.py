@@ -164,3 +164,52 @@ def test_files_of_other_document_sets_are_pruned_oldest_first(
     scorer.save()
     assert sorted(p.name for p in folder.iterdir()) == [
         "current.npz", "middle.npz", "newest.npz", "notes.txt"]
+
+
+def test_word_pieces_are_stored_and_reused_with_the_vectors(tmp_path: Path) -> None:
+    texts = ["aa", "bbb", "cccc"]
+    path = tmp_path / "v.npz"
+    first = _scorer(texts, path, CountingEncoder())
+    expected = first.piece_match("xy", np.arange(3))
+    first.save()
+    stored = VectorStore(path, dimensions=DIM).load_all()
+    assert set(stored.pieces) == set(stored.vectors) == {text_digest(t) for t in texts}
+    assert all(p.dtype == np.float16 and p.shape == (1, DIM) for p in stored.pieces.values())
+
+    again = CountingEncoder()
+    second = _scorer(texts, path, again)
+    assert np.array_equal(second.piece_match("xy", np.arange(3)), expected)
+    assert again.texts == ["xy"]  # the question only
+
+
+def test_a_file_without_word_pieces_gives_vectors_and_pieces_are_encoded(
+    tmp_path: Path,
+) -> None:
+    # A file written before pieces were stored: its vectors are read, and a passage is
+    # encoded again only for its pieces, which the next save adds.
+    texts = ["aa", "bbb"]
+    path = tmp_path / "v.npz"
+    digests = np.array([text_digest(t) for t in texts], dtype=np.uint64)
+    vectors = np.eye(2, DIM, dtype=np.float32)
+    np.savez(path, digests=digests, vectors=vectors)
+    assert VectorStore(path, dimensions=DIM).load_all().pieces == {}
+    encoder = CountingEncoder()
+    scorer = _scorer(texts, path, encoder)
+    scorer.piece_match("q", np.arange(2))
+    assert encoder.texts == ["aa", "bbb", "q"]
+    scorer.save()
+    assert len(VectorStore(path, dimensions=DIM).load_all().pieces) == 2
+
+
+def test_word_pieces_of_the_wrong_shape_are_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "v.npz"
+    digests = np.array([text_digest("aa")], dtype=np.uint64)
+    np.savez(path, digests=digests, vectors=np.ones((1, DIM), dtype=np.float32),
+             piece_counts=np.array([3], dtype=np.uint32),
+             pieces=np.ones((2, DIM), dtype=np.float16))  # 3 counted, 2 stored
+    with caplog.at_level(logging.WARNING):
+        stored = VectorStore(path, dimensions=DIM).load_all()
+    assert list(stored.vectors) == [text_digest("aa")] and stored.pieces == {}
+    assert "word pieces" in caplog.text

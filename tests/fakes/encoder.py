@@ -17,8 +17,18 @@ class CountingEncoder:
         self.texts: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_with_tokens(texts, tokens=False)[0]
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and as its word pieces that one vector."""
         self.texts.extend(texts)
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for row, text in enumerate(texts):
             out[row, len(text) % DIMENSIONS] = 1.0
-        return out
+        return out, [row[None, :] for row in out] if tokens else []
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        """One piece per text, as :meth:`encode_with_tokens` gives (its length's id)."""
+        return np.array([len(text) % DIMENSIONS])
