@@ -60,7 +60,10 @@ class SentenceEncoder:
         self.tokenizer = tokenizer
         self._word_rows = self._w.pop("embeddings.word_embeddings.weight")
         self._word_scale = self._w.pop("embeddings.word_embeddings.weight.scale", None)
-        self._content: np.ndarray | None = None  # see _content_pieces
+        # Per piece id seen in a question: is it content (see _content_mask)?
+        self._content: dict[int, bool] = {}
+        self._stopwords: frozenset[str] | None = None
+        self._pieces: list[str] | None = None
 
     @classmethod
     def load(cls, weights: Path | None = None, vocab: Path | None = None) -> SentenceEncoder:
@@ -95,7 +98,6 @@ class SentenceEncoder:
         ids = [self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS) for text in texts]
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         pieces: list[np.ndarray] = [_NO_PIECES] * len(texts) if tokens else []
-        keep = self._content_pieces() if tokens and content else None
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for rows in _batches(order, [len(ids[i]) for i in order]):
             width = len(ids[rows[-1]])
@@ -110,34 +112,34 @@ class SentenceEncoder:
             if tokens:
                 for r, i in enumerate(rows):
                     states = hidden[r, 1 : len(ids[i]) - 1]
-                    if keep is not None:
-                        chosen = keep[batch[r, 1 : len(ids[i]) - 1]]
-                        if chosen.any():
-                            states = states[chosen]
+                    if content:
+                        states = states[self._content_mask(ids[i][1:-1])]
                     pieces[i] = _unit(states)
         return out, pieces
 
     def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
         """The vocabulary ids of the pieces :meth:`encode_with_tokens` gives ``text``."""
-        ids = np.asarray(self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)[1:-1],
-                         dtype=np.intp)
-        if content:
-            chosen = self._content_pieces()[ids]
-            if chosen.any():
-                ids = ids[chosen]
-        return ids
+        ids = self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)[1:-1]
+        found = np.asarray(ids, dtype=np.intp)
+        return found[self._content_mask(ids)] if content else found
 
-    def _content_pieces(self) -> np.ndarray:
-        """Per vocabulary id: a piece with a letter or digit that is not a stopword."""
-        if self._content is None:
+    def _content_mask(self, ids: Sequence[int]) -> np.ndarray:
+        """Which of the pieces ``ids`` hold a letter or a digit and are no stopword (all
+        of them when none is); each piece is judged once, when first seen."""
+        if self._pieces is None or self._stopwords is None:
             text = resources.files("retrieval").joinpath(STOPWORDS_FILE).read_text("utf-8")
-            stop = {line.strip() for line in text.splitlines() if not line.startswith("#")}
-            self._content = np.array([
-                any(ch.isalnum() for ch in piece) and piece.removeprefix("##") not in stop
-                and not (piece.startswith("[") and piece.endswith("]"))
-                for piece in self.tokenizer.pieces()
-            ])
-        return self._content
+            self._stopwords = frozenset(
+                line.strip() for line in text.splitlines() if not line.startswith("#"))
+            self._pieces = self.tokenizer.pieces()
+        known, pieces, stop = self._content, self._pieces, self._stopwords
+        for i in ids:
+            if i not in known:
+                piece = pieces[i]
+                known[i] = (any(ch.isalnum() for ch in piece)
+                            and piece.removeprefix("##") not in stop
+                            and not (piece.startswith("[") and piece.endswith("]")))
+        mask = np.array([known[i] for i in ids], dtype=bool)
+        return mask if mask.any() else np.ones(len(ids), dtype=bool)
 
     def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w

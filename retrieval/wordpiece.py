@@ -168,8 +168,8 @@ class WordPieceTokenizer:
         return cls([line.rstrip() for line in lines])
 
     def pieces(self) -> list[str]:
-        """The vocabulary's tokens in id order."""
-        return sorted(self._vocab, key=self._vocab.__getitem__)
+        """The vocabulary's tokens in id order (the order they were read in)."""
+        return list(self._vocab)
 
     @property
     def vocab_size(self) -> int:
