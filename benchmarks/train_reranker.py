@@ -53,8 +53,6 @@ class MemoEncoder:
         self._known: dict[str, np.ndarray] = {}
         self._pieces: dict[str, np.ndarray] = {}  # all word pieces (passages)
         self._content: dict[str, np.ndarray] = {}  # content word pieces (questions)
-        self._tokens: dict[str, np.ndarray] = {}
-        self._content: dict[str, np.ndarray] = {}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode_with_tokens(texts, tokens=False)[0]
@@ -74,12 +72,6 @@ class MemoEncoder:
         vectors = np.array([self._known[t] for t in texts], dtype=np.float32)
         return vectors.reshape(-1, DIMENSIONS), [pieces[t] for t in texts] if tokens else []
 
-    def token_vectors(self, texts: Sequence[str], *, content: bool = False) -> list[np.ndarray]:
-        memo = self._content if content else self._tokens
-        new = [t for t in dict.fromkeys(texts) if t not in memo]
-        if new:
-            memo.update(zip(new, self._encoder.token_vectors(new, content=content), strict=True))
-        return [memo[t] for t in texts]
 
 
 PARAMS: dict[str, Any] = {

@@ -245,9 +245,9 @@ class Answerer:
 
         ``semantic``: adds the sentence-vector features (the cosine, the word pieces'
         match); the reranker must then be one trained with them (the shipped semantic
-        model by default). Only
-        the ``shortlist`` best candidates by ``prefilter``, a model without it (the
-        shipped lexical one by default), are encoded and reranked; ``None``: all.
+        model by default). Only the ``shortlist`` best candidates by ``prefilter``, a
+        model without them (the shipped lexical one by default), are encoded and
+        reranked; ``None``: all.
 
         ``related``: the related-words table (the shipped one, read on first use, by
         default; pass one to share it between answerers).

@@ -86,8 +86,8 @@ class SemanticScorer:
         self._loader = loader
         self._text_of = text_of
         self._vectors = np.zeros((size, DIMENSIONS), dtype=np.float32)
-        # Each passage's word pieces in context (float16: half the memory, and the
-        # pieces' match moves by less than 0.001).
+        # Each passage's word pieces in context, as float16 (half the memory; the
+        # training script's passages go through this scorer too, so it learns the same).
         self._pieces: list[np.ndarray] = [_NO_PIECES] * size
         # Set only after a vector is stored, so a concurrent reader never sees a
         # known row that is still zero (two threads may both encode a row: same values).
@@ -151,6 +151,7 @@ class SemanticScorer:
         vectors, pieces = encoder.encode_with_tokens([question], content=True)
         self._last_question = (question, vectors[0], pieces[0])
         return vectors[0], pieces[0]
+
     def shifted(self, start: int) -> ShiftedScorer:
         """This scorer for one document of the folder, whose passage ``i`` is the
         folder's ``start + i`` (vectors shared)."""
