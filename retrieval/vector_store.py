@@ -1,12 +1,13 @@
 """Passage vectors kept on disk between runs, so a new process need not encode again.
 
-One file per document set (``<cache dir>/vectors/<key of the document
-paths>-<model>.npz``) holds, for each passage encoded so far, a 64-bit digest of the text
-that was encoded, its vector and its word pieces' vectors in context (float16). A vector
-is used again only for a passage whose text has that digest, so an edited document, a
-changed cleaner or shifted passage numbers never bring back a stale vector, and unchanged
-passages of an edited document are reused. The model's identity is in the file name; past
-:data:`MAX_FILES` files the oldest go. The bundled documents' vectors ship with citebot
+One file per document set
+(``<cache dir>/vectors/<key of the document paths>-<model>.npz``) holds, for each
+passage encoded so far, a 64-bit digest of the text that was encoded, its vector and its
+word pieces' vectors in context (float16). A vector is used again only for a passage
+whose text has that digest, so an edited document, a changed cleaner or shifted passage
+numbers never bring back a stale vector, and unchanged passages of an edited document
+are reused. The model's identity is in the file name; past :data:`MAX_FILES` files the
+oldest go. The bundled documents' vectors ship with citebot
 (``retrieval/data/seed-vectors.npz``, read only), so that even the first ``citebot ask``
 about them encodes only the question. Files are read with ``allow_pickle=False``; an
 unreadable, altered or truncated file is ignored with a warning (the vectors are computed
