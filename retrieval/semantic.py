@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -65,6 +65,16 @@ class EncoderLoader:
             return self._encoder
 
 
+class _Question(NamedTuple):
+    """A question as the scorer matches it: its vector, its content word pieces'
+    vectors and their vocabulary ids."""
+
+    text: str
+    vector: np.ndarray
+    pieces: np.ndarray
+    piece_ids: np.ndarray
+
+
 class SemanticScorer:
     """Cosines between a question and passages, and the match of their word pieces;
     passage vectors are computed once."""
@@ -97,7 +107,7 @@ class SemanticScorer:
         self._stored: StoredVectors | None = None  # read on first use
         self._encoded_here = 0
         # The last question's vector and its content word pieces.
-        self._last_question: tuple[str, np.ndarray, np.ndarray] | None = None
+        self._last_question: _Question | None = None
         self._piece_ids: dict[int, np.ndarray] = {}
 
     @property
@@ -111,16 +121,15 @@ class SemanticScorer:
         return self._encoded_here
 
     def cosines(self, question: str, ids: np.ndarray) -> np.ndarray:
-        vector, _ = self._encoded(question, ids)
-        return (self._vectors[ids] @ vector).astype(np.float64)
+        query = self._encoded(question, ids).vector  # first: it encodes missing passages
+        return (self._vectors[ids] @ query).astype(np.float64)
 
     def piece_match(self, question: str, ids: np.ndarray) -> np.ndarray:
         """Per passage, the mean over the question's content pieces that the passage
         lacks of each one's best cosine with a piece of the passage (-1 when it lacks
         none): how well the words it does not share are met in context."""
-        _, query = self._encoded(question, ids)
+        _, _, query, qids = self._encoded(question, ids)  # first: it encodes missing ones
         encoder = self._loader.get()
-        qids = encoder.piece_ids(question, content=True)
         out = np.full(len(ids), -1.0)
         if len(query):
             for n, row in enumerate(ids.tolist()):
@@ -136,21 +145,23 @@ class SemanticScorer:
                     out[n] = float(sims.max(axis=1).mean())
         return out
 
-    def _encoded(self, question: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The question's vector and content pieces, after encoding any of ``ids``
-        not yet known."""
+    def _encoded(self, question: str, ids: np.ndarray) -> _Question:
+        """The question's vector, content pieces and their ids, after encoding any of
+        ``ids`` not yet known."""
         encoder = self._loader.get()
         missing = np.unique(ids[~self._known[ids]])
         if len(missing):
             self._fill(encoder, missing)
         last = self._last_question
-        if last is not None and last[0] == question:
-            return last[1], last[2]
+        if last is not None and last.text == question:
+            return last
         # A folder's question is ranked in several documents (retrieval.routing): encoded
         # once.
         vectors, pieces = encoder.encode_with_tokens([question], content=True)
-        self._last_question = (question, vectors[0], pieces[0])
-        return vectors[0], pieces[0]
+        last = _Question(question, vectors[0], pieces[0],
+                         encoder.piece_ids(question, content=True))
+        self._last_question = last
+        return last
 
     def shifted(self, start: int) -> ShiftedScorer:
         """This scorer for one document of the folder, whose passage ``i`` is the

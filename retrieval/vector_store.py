@@ -76,13 +76,9 @@ class VectorStore:
         self.dimensions = dimensions
         self.read_also = tuple(read_also)
 
-    def load(self) -> dict[int, np.ndarray]:
-        """Digest -> vector for every stored passage (the written file wins over the
-        read-only ones); empty when there is no usable file."""
-        return self.load_all().vectors
-
     def load_all(self) -> StoredVectors:
-        """The vectors and word pieces of every stored passage, as :meth:`load`."""
+        """The vectors and word pieces of every stored passage (the written file wins
+        over the read-only ones); empty when there is no usable file."""
         found = StoredVectors({}, {})
         for path in (*self.read_also, *([self.path] if self.path is not None else [])):
             stored = read_stored(path, self.dimensions)
@@ -109,11 +105,6 @@ class VectorStore:
             log.warning("could not save sentence vectors to %s: %s", self.path, exc)
             return
         _prune(self.path.parent, keep=self.path, max_files=MAX_FILES)
-
-
-def read_vectors(path: Path, dimensions: int) -> dict[int, np.ndarray]:
-    """Digest -> vector from one file; empty (with a warning) when it is unusable."""
-    return read_stored(path, dimensions).vectors
 
 
 def read_stored(path: Path, dimensions: int) -> StoredVectors:

@@ -305,11 +305,11 @@ def test_bundled_documents_use_the_shipped_vectors_even_without_a_cache() -> Non
 
 def test_shipped_seed_vectors_cover_the_bundled_documents(encoder: SentenceEncoder) -> None:
     # Rebuild with benchmarks/build_seed_vectors.py when the seeds, cleaner or model change.
-    from retrieval.vector_store import read_vectors, shipped_seed_vectors, text_digest
+    from retrieval.vector_store import read_stored, shipped_seed_vectors, text_digest
 
     corpus = build_engine().corpus
     texts = [quote_text(corpus, i) for i in range(len(corpus))]
-    shipped = read_vectors(shipped_seed_vectors(), DIMENSIONS)
+    shipped = read_stored(shipped_seed_vectors(), DIMENSIONS).vectors
     assert set(shipped) == {text_digest(t) for t in texts}
     fresh = encoder.encode(texts[:5])
     stored = np.vstack([shipped[text_digest(t)] for t in texts[:5]])

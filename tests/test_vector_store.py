@@ -69,14 +69,15 @@ def test_the_file_keeps_unused_vectors_but_not_more_than_the_passages(tmp_path: 
     two = _scorer(texts, path, CountingEncoder())
     two.cosines("q", np.array([2]))  # a later run asks about other passages
     two.save()
-    stored = VectorStore(path, dimensions=DIM).load()
+    stored = VectorStore(path, dimensions=DIM).load_all().vectors
     assert set(stored) == {text_digest(t) for t in texts[:3]}
 
     edited = ["zz", "yyy", "xxxx", "ddddd"]  # three passages rewritten: old vectors go
     three = _scorer(edited, path, CountingEncoder())
     three.cosines("q", np.arange(4))
     three.save()
-    assert set(VectorStore(path, dimensions=DIM).load()) == {text_digest(t) for t in edited}
+    stored_digests = set(VectorStore(path, dimensions=DIM).load_all().vectors)
+    assert stored_digests == {text_digest(t) for t in edited}
 
 
 @pytest.mark.parametrize(
@@ -106,9 +107,9 @@ def test_a_file_of_the_wrong_shape_or_type_is_ignored(tmp_path: Path) -> None:
         (np.array([digest, 5], dtype=np.uint64), np.ones((1, DIM), dtype=np.float32)),
     ]:
         np.savez(path, digests=digests, vectors=vectors)
-        assert VectorStore(path, dimensions=DIM).load() == {}
+        assert VectorStore(path, dimensions=DIM).load_all().vectors == {}
     np.savez(path, digests=np.array(["x"], dtype=object), vectors=np.ones((1, DIM)))
-    assert VectorStore(path, dimensions=DIM).load() == {}  # object arrays need pickle
+    assert VectorStore(path, dimensions=DIM).load_all().vectors == {}  # object arrays need pickle
 
 
 def test_a_failed_write_is_logged_and_answers_go_on(
