@@ -56,6 +56,12 @@ DENSE_PASSAGES = 4096
 # and ranked by the semantic model; the rest follow in the lexical order. Encoding is the
 # cost (~0.4 ms per word piece): this bounds a new question's work on any document set.
 SEMANTIC_SHORTLIST = 15
+# With sentence vectors, a document of at most this many passages also offers the
+# NEAREST_CANDIDATES passages nearest the question in meaning, shared words or not, to
+# the semantic model: all its passages are then encoded on its first question (kept in
+# the vector store), a few seconds at this size.
+NEAREST_PASSAGES = 500
+NEAREST_CANDIDATES = 5
 
 
 _COV, _COV_WITH_PREV = FEATURE_NAMES.index("cov"), FEATURE_NAMES.index("cov_with_prev")
@@ -213,6 +219,11 @@ def _add(ids: np.ndarray, more: np.ndarray) -> np.ndarray:
     return np.concatenate([ids, np.array(extra, dtype=np.int64)]) if extra else ids
 
 
+def _top_ids(scores: np.ndarray, k: int) -> np.ndarray:
+    """Ids of the ``k`` best scores, best first, lower id first on ties."""
+    return np.argsort(-scores, kind="stable")[:k].astype(np.int64)
+
+
 def _best_ids(scores: np.ndarray, k: int) -> np.ndarray:
     """Ids of the ``k`` best positive scores, best first, lower id first on ties
     (the order of :meth:`BM25Index.top`)."""
@@ -236,6 +247,7 @@ class Answerer:
         related: RelatedWords | None = None,
         prefilter: TreeModel | None = None,
         shortlist: int | None = SEMANTIC_SHORTLIST,
+        nearest: int = NEAREST_CANDIDATES,
         route: bool | None = None,
     ) -> None:
         """``token_windows``: analyse windows as token ids with numpy features
@@ -247,7 +259,9 @@ class Answerer:
         match); the reranker must then be one trained with them (the shipped semantic
         model by default). Only the ``shortlist`` best candidates by ``prefilter``, a
         model without them (the shipped lexical one by default), are encoded and
-        reranked; ``None``: all.
+        reranked; ``None``: all. In a document of at most :data:`NEAREST_PASSAGES`
+        passages the ``nearest`` in meaning to the question are candidates too, and in the
+        shortlist, whether or not they share its words (0: none).
 
         ``related``: the related-words table (the shipped one, read on first use, by
         default; pass one to share it between answerers).
@@ -267,6 +281,9 @@ class Answerer:
             raise ValueError("the reranker model was trained on different features")
         self.prefilter: TreeModel | None = None
         self.shortlist = shortlist
+        if nearest < 0:
+            raise ValueError("nearest must be 0 or more")
+        self.nearest = nearest
         if semantic is not None and shortlist is not None:
             if shortlist < 1:
                 raise ValueError("shortlist must be at least 1 (or None: no shortlist)")
@@ -308,7 +325,7 @@ class Answerer:
             use_headings=self.use_headings,
             semantic=self.semantic.shifted(start) if self.semantic is not None else None,
             related=self.related, prefilter=self.prefilter, shortlist=self.shortlist,
-            route=False,
+            nearest=self.nearest, route=False,
         )
 
     @property
@@ -351,6 +368,11 @@ class Answerer:
             ids = _best_ids(dense, self.n_candidates)
         else:
             ids, _ = index.top(terms, self.n_candidates)
+        nearest: np.ndarray | None = None
+        if self.semantic is not None and self.nearest and 0 < len(index) <= NEAREST_PASSAGES:
+            everyone = np.arange(len(index), dtype=np.int64)
+            nearest = _top_ids(self.semantic.cosines(question, everyone), self.nearest)
+            ids = _add(ids, nearest)
         sections = self.sections if self.use_headings else None
         coverage: Coverage | None = None
         if sections is not None and len(sections):
@@ -402,6 +424,8 @@ class Answerer:
             lexical = self._with_heading(self.prefilter.predict(features), heading)
             shortlisted = np.zeros(len(cands), dtype=bool)
             shortlisted[np.argsort(-lexical, kind="stable")[: self.shortlist]] = True
+            if nearest is not None:
+                shortlisted[np.isin(cands, nearest)] = True
             cosines = np.zeros(len(cands))
             cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
             piece_match = np.zeros(len(cands))

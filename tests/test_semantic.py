@@ -341,7 +341,7 @@ def _counting_answerer(engine: Engine, **options: object) -> tuple[Answerer, Cou
 def test_only_the_lexical_shortlist_is_encoded_and_reranked(engine: Engine) -> None:
     from retrieval.answer import SEMANTIC_SHORTLIST
 
-    answerer, counting = _counting_answerer(engine)
+    answerer, counting = _counting_answerer(engine, nearest=0)
     question = "What did the officers discuss about the missiles and the bridge?"
     found = answerer.candidates(question)
     assert len(found.ids) > SEMANTIC_SHORTLIST
@@ -362,8 +362,52 @@ def test_only_the_lexical_shortlist_is_encoded_and_reranked(engine: Engine) -> N
     assert [by_lexical[i] for i in rest] == sorted((by_lexical[i] for i in rest), reverse=True)
 
 
+def _unshared_question(engine: Engine, passage_id: int) -> str:
+    """A question of words the documents lack, as long as the passage's quote: the
+    counting encoder gives the two the same vector."""
+    length = len(quote_text(engine.corpus, passage_id)) % DIMENSIONS
+    question = ("xylophonic " * DIMENSIONS)[:length - 1] + "?"
+    assert not set(engine.index.analyzer.terms(question)) & set(engine.index.vocabulary)
+    return question
+
+
+def test_a_small_document_offers_the_passages_nearest_in_meaning(engine: Engine) -> None:
+    from retrieval.answer import NEAREST_CANDIDATES
+
+    target = 7
+    question = _unshared_question(engine, target)
+    answerer, counting = _counting_answerer(engine)
+    found = answerer.candidates(question)
+    assert found.shortlisted is not None
+    assert target in found.ids[found.shortlisted].tolist()
+    assert NEAREST_CANDIDATES <= len(found.ids)
+    assert answerer.rank(question).ids[0] == target
+    # Every passage of the small document was encoded once, then the question.
+    assert len(counting.texts) == len(engine.corpus) + 1
+    answerer.candidates("What did the officers discuss about the missiles?")
+    assert len(counting.texts) == len(engine.corpus) + 2
+
+    without, _ = _counting_answerer(engine, nearest=0)
+    assert target not in without.candidates(question).ids.tolist()
+
+
+def test_a_larger_document_encodes_only_its_shortlist(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval import answer
+    from retrieval.answer import SEMANTIC_SHORTLIST
+
+    monkeypatch.setattr(answer, "NEAREST_PASSAGES", len(engine.corpus) - 1)
+    answerer, counting = _counting_answerer(engine)
+    found = answerer.candidates("What did the officers discuss about the missiles and the bridge?")
+    assert found.shortlisted is not None and int(found.shortlisted.sum()) == SEMANTIC_SHORTLIST
+    assert len(counting.texts) == SEMANTIC_SHORTLIST + 1
+    with pytest.raises(ValueError, match="nearest"):
+        _counting_answerer(engine, nearest=-1)
+
+
 def test_without_a_shortlist_every_candidate_is_encoded(engine: Engine) -> None:
-    answerer, counting = _counting_answerer(engine, shortlist=None)
+    answerer, counting = _counting_answerer(engine, shortlist=None, nearest=0)
     found = answerer.candidates("What did the officers discuss about the missiles?")
     assert found.shortlisted is None
     assert len(counting.texts) == len(set(found.ids.tolist())) + 1
