@@ -59,7 +59,7 @@ SEMANTIC_SHORTLIST = 15
 # With sentence vectors, a document of at most this many passages also offers the
 # NEAREST_CANDIDATES passages nearest the question in meaning, shared words or not, to
 # the semantic model: all its passages are then encoded on its first question (kept in
-# the vector store), a few seconds at this size.
+# the vector store; ~7 s for 400 long sentences, benchmarks/semantic_cost.py).
 NEAREST_PASSAGES = 500
 NEAREST_CANDIDATES = 5
 
@@ -369,9 +369,10 @@ class Answerer:
         else:
             ids, _ = index.top(terms, self.n_candidates)
         nearest: np.ndarray | None = None
+        every_cosine: np.ndarray | None = None  # of every passage, when all are encoded
         if self.semantic is not None and self.nearest and 0 < len(index) <= NEAREST_PASSAGES:
-            everyone = np.arange(len(index), dtype=np.int64)
-            nearest = _top_ids(self.semantic.cosines(question, everyone), self.nearest)
+            every_cosine = self.semantic.cosines(question, np.arange(len(index), dtype=np.int64))
+            nearest = _top_ids(every_cosine, self.nearest)
             ids = _add(ids, nearest)
         sections = self.sections if self.use_headings else None
         coverage: Coverage | None = None
@@ -418,7 +419,8 @@ class Answerer:
             return Candidates(profile, cands, features[:, 0], features, heading)
         shortlisted = lexical = None
         if self.prefilter is None:
-            cosines = self.semantic.cosines(question, cands)
+            cosines = (every_cosine[cands] if every_cosine is not None
+                       else self.semantic.cosines(question, cands))
             piece_match = self.semantic.piece_match(question, cands)
         else:
             lexical = self._with_heading(self.prefilter.predict(features), heading)
@@ -427,7 +429,8 @@ class Answerer:
             if nearest is not None:
                 shortlisted[np.isin(cands, nearest)] = True
             cosines = np.zeros(len(cands))
-            cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
+            cosines[shortlisted] = (every_cosine[cands[shortlisted]] if every_cosine is not None
+                                    else self.semantic.cosines(question, cands[shortlisted]))
             piece_match = np.zeros(len(cands))
             piece_match[shortlisted] = self.semantic.piece_match(question, cands[shortlisted])
         columns = semantic_columns(cosines, piece_match, shortlisted)

@@ -374,7 +374,7 @@ def _unshared_question(engine: Engine, passage_id: int) -> str:
 def test_a_small_document_offers_the_passages_nearest_in_meaning(engine: Engine) -> None:
     from retrieval.answer import NEAREST_CANDIDATES
 
-    target = 7
+    target = 7  # any sentence
     question = _unshared_question(engine, target)
     answerer, counting = _counting_answerer(engine)
     found = answerer.candidates(question)
