@@ -369,10 +369,12 @@ class Answerer:
         else:
             ids, _ = index.top(terms, self.n_candidates)
         nearest: np.ndarray | None = None
-        every_cosine: np.ndarray | None = None  # of every passage, when all are encoded
         if self.semantic is not None and self.nearest and 0 < len(index) <= NEAREST_PASSAGES:
-            every_cosine = self.semantic.cosines(question, np.arange(len(index), dtype=np.int64))
-            nearest = _top_ids(every_cosine, self.nearest)
+            # Only picks them: the candidates' cosines are computed below on their own (a
+            # few dot products), as the shipped model learned them; a product over all
+            # passages can differ in the last bits.
+            everyone = np.arange(len(index), dtype=np.int64)
+            nearest = _top_ids(self.semantic.cosines(question, everyone), self.nearest)
             ids = _add(ids, nearest)
         sections = self.sections if self.use_headings else None
         coverage: Coverage | None = None
@@ -419,8 +421,7 @@ class Answerer:
             return Candidates(profile, cands, features[:, 0], features, heading)
         shortlisted = lexical = None
         if self.prefilter is None:
-            cosines = (every_cosine[cands] if every_cosine is not None
-                       else self.semantic.cosines(question, cands))
+            cosines = self.semantic.cosines(question, cands)
             piece_match = self.semantic.piece_match(question, cands)
         else:
             lexical = self._with_heading(self.prefilter.predict(features), heading)
@@ -429,8 +430,7 @@ class Answerer:
             if nearest is not None:
                 shortlisted[np.isin(cands, nearest)] = True
             cosines = np.zeros(len(cands))
-            cosines[shortlisted] = (every_cosine[cands[shortlisted]] if every_cosine is not None
-                                    else self.semantic.cosines(question, cands[shortlisted]))
+            cosines[shortlisted] = self.semantic.cosines(question, cands[shortlisted])
             piece_match = np.zeros(len(cands))
             piece_match[shortlisted] = self.semantic.piece_match(question, cands[shortlisted])
         columns = semantic_columns(cosines, piece_match, shortlisted)
