@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 
 from retrieval.analysis import clip
-from retrieval.answer_type import NUMBER, UNIT, QuestionType, asks_for_size, type_words
+from retrieval.answer_type import NAME, NUMBER, UNIT, QuestionType, asks_for_size, type_words
 from retrieval.features import PassageCache, QuestionProfile
 from retrieval.index import BM25Index
 
@@ -176,6 +176,12 @@ class Abstainer:
         heading = self._heading_of(top_ids[0]) if self._heading_of is not None else None
         wanted = present.union(*near.values())
         found = self._supported(wanted, top_ids[0], heading)
+        # A name is met by a name or by its own word, not by another word of its stem
+        # ("United States" by "units" and "state-backed").
+        name_words = {stems[w]: w for w in seen if seen[w][1] and stems[w] in found}
+        if name_words:
+            met = self._names_met(name_words, top_ids[0])
+            found -= {s for s in name_words if s not in met and not (heading and s in heading)}
         supported = present & found
         # A present word the paragraph lacks, met by a word of close meaning in the
         # section's heading ("Moscow" under "How has Russia responded?").
@@ -244,6 +250,17 @@ class Abstainer:
             if any(kind & (NUMBER | UNIT) for kind in self._cache.get(i).kinds):
                 return True
         return False
+
+    def _names_met(self, names: Mapping[str, str], passage_id: int) -> set[str]:
+        """The stems of ``names`` (stem -> the question's folded word) that the passage's
+        paragraph holds in a capitalised word after a sentence's first, or in that word."""
+        met: set[str] = set()
+        for i in self.index.corpus.paragraph_passages(passage_id):
+            info = self._cache.get(i)
+            for word, stem, kind in zip(info.words, info.stems, info.kinds, strict=True):
+                if stem is not None and stem in names and (kind & NAME or word == names[stem]):
+                    met.add(stem)
+        return met
 
     def _near(
         self, related: Callable[[str], Sequence[tuple[str, float]]], word: str

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.abstain import attribute_nouns, predicate_words
 from retrieval.analysis import Analyzer
-from retrieval.answer import Answerer
+from retrieval.answer import Answer, Answerer
 from retrieval.corpus import Corpus
 from retrieval.documents import document_from_paragraphs
 from retrieval.engine import Engine, build_engine
@@ -425,3 +425,26 @@ def test_text_without_sentence_punctuation_gives_bounded_quotes(tmp_path: Path) 
     quote = answer.citations[0].quote
     assert answer.answered and quote.endswith("the miller counts 42 sacks")
     assert len(quote) <= MAX_SENTENCE_CHARS and quote in engine.corpus.documents[0].text
+
+
+def test_a_name_is_met_by_a_name_or_its_own_word_not_another_word_of_its_stem() -> None:
+    def answer(paragraph: str, question: str) -> Answer:
+        doc = document_from_paragraphs(
+            [paragraph, "The harbour reopened on Monday after the storm."], title="News")
+        index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
+        return Answerer(index=index).answer(question)
+
+    def support(paragraph: str, question: str) -> float:
+        return float(answer(paragraph, question).extra["support"])
+
+    question = "What did the United States report?"
+    assert support("The United States reported it.", question) == pytest.approx(1.0)
+    # "United" and "States" share stems with "units" and "state" only: "report" alone is met.
+    assert support("Combat units and state media reported it.", question) < 0.5
+    # A title-cased question word is still met by the same word in lower case.
+    assert support("The harbour committee reported it.",
+                   "What did the Harbour Committee report?") == pytest.approx(1.0)
+
+
+def test_united_states_is_not_met_by_units_in_the_article(engine: Engine) -> None:
+    assert not engine.answerer.answer("What did the United States say about the leak?").answered
