@@ -17,8 +17,18 @@ from functools import cache
 from importlib import resources
 
 from retrieval.analysis import clip
-from retrieval.answer_type import NAME, NUMBER, UNIT, QuestionType, asks_for_size, type_words
-from retrieval.features import PassageCache, QuestionProfile
+from retrieval.answer_type import (
+    DATE,
+    DIGITS,
+    NAME,
+    NUMBER,
+    TIME_SIZES,
+    UNIT,
+    QuestionType,
+    size_asked,
+    type_words,
+)
+from retrieval.features import TIME_UNIT_WORDS, PassageCache, QuestionProfile
 from retrieval.index import BM25Index
 
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -161,7 +171,13 @@ class Abstainer:
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:
             return Verdict(False, missing, "The documents do not mention these words.")
-        if asks_for_size(sequence) and not self._holds_value(top_ids[0]):
+        absent_names = {w for w, (_, is_name) in seen.items() if is_name
+                        and stems[w] not in vocab
+                        and not _misspells(stems[w], index.vocabulary)}
+        if absent_names and _asks_of_absent_name(surface, absent_names, memo):
+            return Verdict(False, missing, NOT_ANSWERED)
+        size = size_asked(sequence)
+        if size is not None and not self._holds_value(top_ids[0], years=size in TIME_SIZES):
             return Verdict(False, missing, "The best passage gives no value of the kind asked "
                            "for (a number or a measure).")
         unseen = self.unseen_weight()
@@ -242,13 +258,22 @@ class Abstainer:
             return Verdict(True, missing, None, support)
         return Verdict(False, missing, NOT_ANSWERED, support)
 
-    def _holds_value(self, passage_id: int) -> bool:
+    def _holds_value(self, passage_id: int, *, years: bool = True) -> bool:
         """Whether the passage, or a sentence beside it in its paragraph (a quote may
-        take one in), holds a number or a unit of measure."""
+        take one in), holds a number or a unit of measure. Unless ``years`` (an age or a span of
+        time), only a unit not of time or a number in digits not a year counts: a height is
+        not "annexed in 2014", "a 38-minute recording" or "at one point"."""
         near = self.index.corpus.paragraph_passages(passage_id)
         for i in range(max(near.start, passage_id - 1), min(near.stop, passage_id + 2)):
-            if any(kind & (NUMBER | UNIT) for kind in self._cache.get(i).kinds):
-                return True
+            info = self._cache.get(i)
+            for word, kind in zip(info.words, info.kinds, strict=True):
+                if years:
+                    if kind & (NUMBER | UNIT):
+                        return True
+                elif (kind & UNIT and word not in TIME_UNIT_WORDS) or (
+                    kind & DIGITS and not kind & DATE
+                ):
+                    return True
         return False
 
     def _names_met(self, names: Mapping[str, str], passage_id: int) -> set[str]:
@@ -353,6 +378,44 @@ def attribute_nouns(sequence: Sequence[str]) -> frozenset[str]:
         and word.isalpha() and word not in _UNNAMED_ATTRIBUTES
         and word.removesuffix("s") not in _UNNAMED_ATTRIBUTES  # "reasons", "hands"
     )
+
+
+def _asks_of_absent_name(
+    surface: Sequence[str], absent: Collection[str], words_of: Mapping[str, list[str]]
+) -> bool:
+    """Whether the question asks for something of a name the documents lack: "the
+    *chancellor of Austria*", "*Austria's* chancellor". Such a question is about another
+    subject, whatever else it shares with them. ``absent``: the question's folded names
+    the documents lack; ``words_of``: a surface token's folded words."""
+    def is_absent(raw: str) -> bool:
+        # Not an acronym: "the UN's" may be the documents' "United Nations".
+        words = words_of.get(raw) or []
+        return (raw[:1].isupper() and not raw.isupper() and bool(words)
+                and all(w in absent for w in words))
+
+    folded = [raw.lower() for raw in surface]
+    for i, word in enumerate(folded):
+        if word == "of" and i >= 2 and folded[i - 2] == "the":
+            k = i + 2 if i + 1 < len(folded) and folded[i + 1] == "the" else i + 1
+            if k < len(surface) and is_absent(surface[k]):
+                return True
+        if word == "s" and 0 < i < len(folded) - 1 and is_absent(surface[i - 1]):
+            return True
+    return False
+
+
+def _misspells(stem: str, vocabulary: Collection[str]) -> bool:
+    """Whether ``stem`` is a keystroke from a stem of the documents' (two for stems of
+    eight letters or more; none under four): "Brainbridge" for "Bainbridge", "Mnemiposis"
+    for "Mnemiopsis". Such a name is the documents' own, mistyped."""
+    from nltk.metrics.distance import edit_distance  # only for a question that needs it
+
+    most = 0 if len(stem) < 4 else 1 if len(stem) < 8 else 2
+    if not most:
+        return False
+    near = [other for other in vocabulary
+            if other[:1] == stem[:1] and abs(len(other) - len(stem)) <= most]
+    return any(edit_distance(stem, other, transpositions=True) <= most for other in near)
 
 
 def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:

@@ -112,14 +112,27 @@ def _after_what(words: Sequence[str], i: int) -> Sequence[str]:
 # "How *old* / *tall* / *heavy* ...": a size, a distance, an age or a duration, which
 # documents give as a number or a unit of measure. Not "how often" ("biennial").
 _SIZE_ADJ = _MEASURE_ADJ - {"often", "much", "many"}
+# "What is the *speed* / *height* of ...": the same asked by the measure's noun. Not
+# "range" or "area" ("a range of products", "the Black Sea area") nor "size" ("what size
+# of team"), which documents also give in words.
+_SIZE_NOUNS = _MEASURE_NOUNS - {"range", "area", "size"}
+# Sizes that a year or a unit of time may give: an age ("founded in 2011"), a span of time
+# ("from 2014"), a distance ("two hours away"). A height or a speed is not "38 minutes".
+TIME_SIZES = frozenset({"old", "long", "far", "age", "lifespan", "duration", "length",
+                        "distance"})
 
 
-def asks_for_size(words: Sequence[str]) -> bool:
-    """Whether folded question ``words`` ask "how" + a measure adjective."""
+def size_asked(words: Sequence[str]) -> str | None:
+    """The word by which folded question ``words`` ask for a size ("How *tall* ...",
+    "What is the *speed* of ..."), or None."""
     for i, raw in enumerate(words[:25]):
-        if _WH_CONTRACTIONS.get(raw, raw) == "how":
-            return i + 1 < len(words) and words[i + 1] in _SIZE_ADJ
-    return False
+        word = _WH_CONTRACTIONS.get(raw, raw)
+        if word == "how":
+            following = words[i + 1] if i + 1 < len(words) else ""
+            return following if following in _SIZE_ADJ else None
+        if word in ("what", "which"):
+            return next((w for w in _after_what(words, i) if w in _SIZE_NOUNS), None)
+    return None
 
 
 def wanted_kind(qtype: QuestionType) -> int:

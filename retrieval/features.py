@@ -47,6 +47,12 @@ _UNIT_WORDS_TEXT = (
     "litres gallon gallons degree degrees celsius fahrenheit kelvin"
 )
 _UNIT_WORDS = frozenset(_UNIT_WORDS_TEXT.split())
+# The units that measure time, which give an age or a duration but not a height.
+_TIME_UNIT_WORDS_TEXT = (
+    "second seconds minute minutes min mins hour hours hr hrs day days week weeks month "
+    "months year years yr yrs decade decades century centuries millennium millennia"
+)
+TIME_UNIT_WORDS = frozenset(_TIME_UNIT_WORDS_TEXT.split())
 _FAR = 30.0  # distance reported when there is nothing to measure
 _WH_WORDS = frozenset(["what", "which", "who", "whom", "whose", "when", "where", "why", "how"])
 WINDOW = 6  # sentences either side of a candidate that count as its paragraph context

@@ -194,6 +194,37 @@ def test_a_size_or_an_age_needs_a_number_in_the_answer(tmp_path: Path,
         assert not answer.answered or any(ch.isdigit() for ch in answer.citations[0].quote)
 
 
+def test_a_height_or_a_speed_is_not_a_year_or_a_time(tmp_path: Path, engine: Engine) -> None:
+    """A height, a weight or a speed is given in digits or a unit of its own: "annexed by
+    Russia in 2014", "at one point" and "last year" do not answer it, though an age may be
+    a year ("founded in 2011"). "What is the *speed* of ..." asks for a size too."""
+    for question in ("How tall is the Kerch bridge?", "How wide is the Kerch bridge?",
+                     "What is the speed of a Storm Shadow missile?"):
+        answer = engine.answerer.answer(question)
+        assert not answer.answered, question
+        assert answer.reason and "value" in answer.reason
+    doc = tmp_path / "news.txt"
+    doc.write_text(_DRONE_MAKER, "utf-8")
+    drone = build_engine([doc]).answerer
+    assert not drone.answer("How fast did sales grow last year?").answered
+    assert not drone.answer("What is the weight of the thermal camera?").answered
+    assert drone.answer("How far can the drone fly?").answered
+    assert drone.answer("How old is Aerovista?").answered
+
+
+def test_something_asked_of_a_name_the_documents_lack_is_declined(engine: Engine) -> None:
+    """ "The chancellor of *Austria*" is another subject than the article's chancellor,
+    however well "chancellor" is met; a name that is present keeps the question."""
+    for question in ("Who is the Chancellor of Austria?", "Who is Austria's chancellor?",
+                     "What is the role of the Austrian Chancellor?"):
+        answer = engine.answerer.answer(question)
+        assert not answer.answered, question
+    for question in ("Who is the Chancellor of Austria?", "Who is Austria's chancellor?"):
+        assert engine.answerer.answer(question).missing_terms == ("Austria",)
+    present = engine.answerer.answer("Who is the chancellor of Germany?")
+    assert present.answered and "Scholz" in present.citations[0].quote
+
+
 def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
     # Only general words found either way: the missing verb is likely the documents'
     # "linking" in other words, the missing noun a topic they do not cover.
