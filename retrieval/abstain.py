@@ -33,6 +33,8 @@ from retrieval.index import BM25Index
 
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
+# Passages read to tell whether the documents hold a name (Abstainer._absent_name).
+NAME_SCAN_LIMIT = 256
 # A missing attribute the question asks for ("the *capital* of Germany") outweighs any one
 # word found: twice the rarest word's weight.
 ATTRIBUTE_WEIGHT = 2.0
@@ -171,11 +173,11 @@ class Abstainer:
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:
             return Verdict(False, missing, "The documents do not mention these words.")
-        absent_names = {w for w, (_, is_name) in seen.items() if is_name
-                        and stems[w] not in vocab
-                        and not _misspells(stems[w], index.vocabulary)}
-        if absent_names and _asks_of_absent_name(surface, absent_names, memo):
-            return Verdict(False, missing, NOT_ANSWERED)
+        asked_of = names_asked_of(surface, {w for w, (_, name) in seen.items() if name}, memo)
+        if asked_of and all(self._absent_name(w, stems[w]) for _, ws in asked_of for w in ws):
+            named = tuple(phrase for phrase, _ in asked_of)
+            lacked = (*named, *(w for w in missing if not any(w in n.split() for n in named)))
+            return Verdict(False, lacked, NOT_ANSWERED)
         size = size_asked(sequence)
         if size is not None and not self._holds_value(top_ids[0], years=size in TIME_SIZES):
             return Verdict(False, missing, "The best passage gives no value of the kind asked "
@@ -275,6 +277,24 @@ class Abstainer:
                 ):
                     return True
         return False
+
+    def _absent_name(self, word: str, stem: str) -> bool:
+        """Whether the documents lack the name ``word``: they hold its stem in no
+        capitalised word (after a sentence's first) and never as the same word ("United"
+        against "units"), and it is not theirs mistyped. A stem in more than
+        ``NAME_SCAN_LIMIT`` passages counts as named."""
+        index = self.index
+        if stem not in index.vocabulary:
+            return not misspells(stem, index.vocabulary)
+        ids = index.passages_with(stem)
+        if len(ids) > NAME_SCAN_LIMIT:
+            return False
+        for i in ids.tolist():
+            info = self._cache.get(i)
+            for other, other_stem, kind in zip(info.words, info.stems, info.kinds, strict=True):
+                if other_stem == stem and (kind & NAME or other == word):
+                    return False
+        return True
 
     def _names_met(self, names: Mapping[str, str], passage_id: int) -> set[str]:
         """The stems of ``names`` (stem -> the question's folded word) that the passage's
@@ -380,31 +400,41 @@ def attribute_nouns(sequence: Sequence[str]) -> frozenset[str]:
     )
 
 
-def _asks_of_absent_name(
-    surface: Sequence[str], absent: Collection[str], words_of: Mapping[str, list[str]]
-) -> bool:
-    """Whether the question asks for something of a name the documents lack: "the
-    *chancellor of Austria*", "*Austria's* chancellor". Such a question is about another
-    subject, whatever else it shares with them. ``absent``: the question's folded names
-    the documents lack; ``words_of``: a surface token's folded words."""
-    def is_absent(raw: str) -> bool:
-        # Not an acronym: "the UN's" may be the documents' "United Nations".
+def names_asked_of(
+    surface: Sequence[str], names: Collection[str], words_of: Mapping[str, list[str]]
+) -> list[tuple[str, list[str]]]:
+    """The names of which the question asks something, as written and as their first
+    word's folded words: "the *chancellor of Austria*", "the president of the *United
+    States*", "*Austria's* chancellor". A question about a name the documents lack is
+    about another subject, whatever else it shares with them. ``names``: the question's
+    folded names; ``words_of``: a surface token's folded words. Acronyms are left out:
+    "the UN's" may be the documents' "United Nations"."""
+    def name_at(k: int) -> tuple[str, list[str]] | None:
+        raw = surface[k]
         words = words_of.get(raw) or []
-        return (raw[:1].isupper() and not raw.isupper() and bool(words)
-                and all(w in absent for w in words))
+        if not (raw[:1].isupper() and not raw.isupper() and words
+                and all(w in names for w in words)):
+            return None
+        end = k + 1
+        while end < len(surface) and surface[end][:1].isupper() and surface[end] != "s":
+            end += 1
+        return " ".join(surface[k:end]), words
 
     folded = [raw.lower() for raw in surface]
+    asked: list[tuple[str, list[str]]] = []
     for i, word in enumerate(folded):
+        found = None
         if word == "of" and i >= 2 and folded[i - 2] == "the":
             k = i + 2 if i + 1 < len(folded) and folded[i + 1] == "the" else i + 1
-            if k < len(surface) and is_absent(surface[k]):
-                return True
-        if word == "s" and 0 < i < len(folded) - 1 and is_absent(surface[i - 1]):
-            return True
-    return False
+            found = name_at(k) if k < len(surface) else None
+        elif word == "s" and 0 < i < len(folded) - 1:
+            found = name_at(i - 1)
+        if found is not None:
+            asked.append(found)
+    return asked
 
 
-def _misspells(stem: str, vocabulary: Collection[str]) -> bool:
+def misspells(stem: str, vocabulary: Collection[str]) -> bool:
     """Whether ``stem`` is a keystroke from a stem of the documents' (two for stems of
     eight letters or more; none under four): "Brainbridge" for "Bainbridge", "Mnemiposis"
     for "Mnemiopsis". Such a name is the documents' own, mistyped."""

@@ -84,6 +84,14 @@ class BM25Index:
         tid = self.term_ids.get(term)
         return 0.0 if tid is None else float(self.impact.idf[tid])
 
+    def passages_with(self, term: str) -> np.ndarray:
+        """Ids of the passages that hold ``term``, ascending (a view of its postings)."""
+        tid = self.term_ids.get(term)
+        if tid is None:
+            return np.empty(0, dtype=np.int64)
+        offsets = self.impact.term_offsets
+        return self.impact.post_ids[int(offsets[tid]) : int(offsets[tid + 1])]
+
     def _query(self, terms: Sequence[str]) -> list[int]:
         ids = self.term_ids
         return [ids[t] for t in terms if t in ids]

@@ -26,6 +26,15 @@ def test_scores_for_matches_scores(engine: Engine) -> None:
     assert np.allclose(index.scores_for(terms, ids), full[ids])
 
 
+def test_passages_with_a_term_are_those_it_scores(engine: Engine) -> None:
+    index = engine.index
+    [term] = index.analyzer.question_terms("Taurus")
+    held = index.passages_with(term)
+    assert held.tolist() == sorted(held.tolist()) and len(held) > 3
+    assert held.tolist() == np.flatnonzero(index.scores([term]) > 0).tolist()
+    assert index.passages_with("zzzunknown").shape == (0,)
+
+
 def test_search_gives_typed_results_and_unknown_terms_score_nothing(engine: Engine) -> None:
     index = engine.index
     results = index.search(index.analyzer.question_terms("WebEx platform"), k=2)
