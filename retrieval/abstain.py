@@ -135,10 +135,12 @@ class Abstainer:
 
     def judge(
         self, question: str, profile: QuestionProfile, top_ids: list[int],
-        meaning: float | None = None,
+        meaning: float | None = None, *, whole: bool = True,
     ) -> Verdict:
         """``meaning``: the cosine of the question's and the top sentence's vectors, when
-        the answerer has them."""
+        the answerer has them. ``whole``: the index holds all the documents, so a name it
+        lacks is lacking (not so for one document of a folder judged alone: "the revenue
+        of Acme" may be answered by a report that another document names)."""
         index = self.index
         analyzer = index.analyzer
         stop = analyzer.stopwords
@@ -173,7 +175,8 @@ class Abstainer:
         present = {stems[w] for w in seen if stems[w] in vocab}
         if not present or not top_ids:
             return Verdict(False, missing, "The documents do not mention these words.")
-        asked_of = names_asked_of(surface, {w for w, (_, name) in seen.items() if name}, memo)
+        asked_of = names_asked_of(
+            surface, {w for w, (_, name) in seen.items() if name}, memo) if whole else []
         if asked_of and all(self._absent_name(w, stems[w]) for _, ws in asked_of for w in ws):
             named = tuple(phrase for phrase, _ in asked_of)
             lacked = (*named, *(w for w in missing if not any(w in n.split() for n in named)))

@@ -516,7 +516,7 @@ class Answerer:
             # of many documents holds most words somewhere.
             own, mine = ranking.document
             alone = own.abstainer.judge(question, mine.profile, mine.ids[:1].tolist(),
-                                        mine.top_cosine)
+                                        mine.top_cosine, whole=False)
             if not alone.answered:
                 verdict = Verdict(False, verdict.missing, NOT_ANSWERED, alone.support)
         if len(ranking.ids) == 0:

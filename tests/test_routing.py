@@ -218,3 +218,22 @@ def test_in_a_folder_the_answering_document_must_answer_on_its_own(tmp_path: Pat
     assert answer.reason == "The documents do not seem to answer this."
     assert answer.citations and all(c.weak for c in answer.citations)
     assert answerer.answer("Whom did Luther marry?").answered
+
+
+def test_a_name_held_by_another_document_of_the_folder_is_held(tmp_path: Path) -> None:
+    """ "The revenue of Acme" may be answered by a report that only another document of
+    the folder names; a name no document holds ("Initech") is another subject."""
+    folder = _folder(
+        tmp_path,
+        ("company.md", "# Acme\n\nAcme builds drones in Graz.\n\nAcme was founded by two "
+                       "engineers.\n"),
+        ("report.md", "# Quarterly report\n\nRevenue rose to 5 million euros in the third "
+                      "quarter.\n\nProfit fell because of higher battery prices.\n"),
+    )
+    answerer = _answerer(folder, route=True)
+    for question in ("What was the revenue of Acme in the third quarter?",
+                     "What was Acme's revenue in the third quarter?"):
+        held = answerer.answer(question)
+        assert held.answered and "5 million" in held.citations[0].quote, question
+    other = answerer.answer("What was the revenue of Initech in the third quarter?")
+    assert not other.answered and other.missing_terms == ("Initech",)
