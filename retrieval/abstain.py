@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,6 +35,9 @@ _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 NAME_WEIGHT = 1.5  # a missing capitalised name weighs this many unseen words
 # Passages read to tell whether the documents hold a name (Abstainer._absent_name).
 NAME_SCAN_LIMIT = 256
+# Stems compared with a name the documents lack, to tell whether it is one of theirs
+# mistyped (misspells).
+SPELLING_SCAN_LIMIT = 5_000
 # A missing attribute the question asks for ("the *capital* of Germany") outweighs any one
 # word found: twice the rarest word's weight.
 ATTRIBUTE_WEIGHT = 2.0
@@ -122,6 +125,7 @@ class Abstainer:
         self._aliases = aliases
         self._unseen: float | None = None
         self._words: dict[str, list[str]] = {}  # surface token -> its folded words
+        self._spelling: SpellingShapes | None = None
 
     def unseen_weight(self) -> float:
         if self._unseen is None:
@@ -288,7 +292,9 @@ class Abstainer:
         ``NAME_SCAN_LIMIT`` passages counts as named."""
         index = self.index
         if stem not in index.vocabulary:
-            return not misspells(stem, index.vocabulary)
+            if self._spelling is None:
+                self._spelling = SpellingShapes(index.vocabulary)
+            return not misspells(stem, self._spelling)
         ids = index.passages_with(stem)
         if len(ids) > NAME_SCAN_LIMIT:
             return False
@@ -437,18 +443,60 @@ def names_asked_of(
     return asked
 
 
-def misspells(stem: str, vocabulary: Collection[str]) -> bool:
+class SpellingShapes:
+    """A vocabulary's stems by first letter and length, to find the ones a mistyped word
+    may stand for without reading them all (built on first use)."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._vocabulary = vocabulary
+        self._shapes: dict[tuple[str, int], list[str]] | None = None
+
+    def like(self, stem: str, spread: int) -> list[str] | None:
+        """Stems of ``stem``'s first letter within ``spread`` of its length; None when
+        more than :data:`SPELLING_SCAN_LIMIT` are."""
+        if self._shapes is None:
+            shapes: dict[tuple[str, int], list[str]] = {}
+            for other in self._vocabulary:
+                shapes.setdefault((other[:1], len(other)), []).append(other)
+            self._shapes = shapes
+        found: list[str] = []
+        for size in range(len(stem) - spread, len(stem) + spread + 1):
+            found.extend(self._shapes.get((stem[:1], size), ()))
+            if len(found) > SPELLING_SCAN_LIMIT:
+                return None
+        return found
+
+
+def misspells(stem: str, shapes: SpellingShapes) -> bool:
     """Whether ``stem`` is a keystroke from a stem of the documents' (two for stems of
     eight letters or more; none under four): "Brainbridge" for "Bainbridge", "Mnemiposis"
-    for "Mnemiopsis". Such a name is the documents' own, mistyped."""
-    from nltk.metrics.distance import edit_distance  # only for a question that needs it
-
+    for "Mnemiopsis". Such a name is the documents' own, mistyped. With too many stems
+    of its shape to read, it may be: true."""
     most = 0 if len(stem) < 4 else 1 if len(stem) < 8 else 2
     if not most:
         return False
-    near = [other for other in vocabulary
-            if other[:1] == stem[:1] and abs(len(other) - len(stem)) <= most]
-    return any(edit_distance(stem, other, transpositions=True) <= most for other in near)
+    near = shapes.like(stem, most)
+    return near is None or any(within_edits(stem, other, most) for other in near)
+
+
+def within_edits(a: str, b: str, most: int) -> bool:
+    """Whether ``a`` becomes ``b`` by at most ``most`` insertions, deletions,
+    substitutions or swaps of neighbouring letters (optimal string alignment)."""
+    if abs(len(a) - len(b)) > most:
+        return False
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > most:
+            return False
+        before, row = row, current
+    return row[-1] <= most
 
 
 def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.abstain import attribute_nouns, misspells, names_asked_of, predicate_words
+from retrieval.abstain import (
+    SpellingShapes,
+    attribute_nouns,
+    misspells,
+    names_asked_of,
+    predicate_words,
+    within_edits,
+)
 from retrieval.analysis import Analyzer
 from retrieval.answer import Answer, Answerer
 from retrieval.corpus import Corpus
@@ -242,8 +249,25 @@ def test_names_asked_of_and_mistyped_names() -> None:
     assert asked("Who is Austria s chancellor") == ["Austria"]
     assert asked("the UN s treaty") == []  # an acronym may stand for the documents' words
     assert asked("Who is the chancellor") == []
-    assert misspells("bainbridg", {"brainbridg"}) and misspells("mnemiposi", {"mnemiopsi"})
-    assert not misspells("austria", {"australia"}) and not misspells("uk", {"us"})
+    def mistyped(stem: str, *vocabulary: str) -> bool:
+        return misspells(stem, SpellingShapes(vocabulary))
+
+    assert mistyped("bainbridg", "brainbridg") and mistyped("mnemiposi", "mnemiopsi")
+    assert mistyped("scholtz", "pistorius", "scholz")
+    assert not mistyped("austria", "australia") and not mistyped("uk", "us")
+    assert not mistyped("austria", "ukrain", "germani")
+    # Too many stems of its shape to read: it may be theirs.
+    assert mistyped("zzzzzz", *(f"z{i:05d}" for i in range(6000)))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "edits"),
+    [("scholz", "scholz", 0), ("scholtz", "scholz", 1), ("germnay", "germany", 1),
+     ("mnemiposis", "mnemiopsis", 1), ("bainbridge", "brainbrigde", 2), ("abc", "xyz", 3)],
+)
+def test_within_edits_counts_swaps_as_one(a: str, b: str, edits: int) -> None:
+    assert within_edits(a, b, edits) and within_edits(b, a, edits)
+    assert edits == 0 or not within_edits(a, b, edits - 1)
 
 
 def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
