@@ -205,7 +205,8 @@ class Abstainer:
         # ("United States" by "units" and "state-backed").
         name_words = {stems[w]: w for w in seen if seen[w][1] and stems[w] in found}
         if name_words:
-            met = self._names_met(name_words, top_ids[0])
+            met = self._names_met(name_words,
+                                  self.index.corpus.paragraph_passages(top_ids[0]))
             found -= {s for s in name_words if s not in met and not (heading and s in heading)}
         supported = present & found
         # A present word the paragraph lacks, met by a word of close meaning in the
@@ -275,14 +276,9 @@ class Abstainer:
         near = self.index.corpus.paragraph_passages(passage_id)
         for i in range(max(near.start, passage_id - 1), min(near.stop, passage_id + 2)):
             info = self._cache.get(i)
-            for word, kind in zip(info.words, info.kinds, strict=True):
-                if years:
-                    if kind & (NUMBER | UNIT):
-                        return True
-                elif (kind & UNIT and word not in TIME_UNIT_WORDS) or (
-                    kind & DIGITS and not kind & DATE
-                ):
-                    return True
+            if any(_gives_value(word, kind, years=years)
+                   for word, kind in zip(info.words, info.kinds, strict=True)):
+                return True
         return False
 
     def _absent_name(self, word: str, stem: str) -> bool:
@@ -296,20 +292,13 @@ class Abstainer:
                 self._spelling = SpellingShapes(index.vocabulary)
             return not misspells(stem, self._spelling)
         ids = index.passages_with(stem)
-        if len(ids) > NAME_SCAN_LIMIT:
-            return False
-        for i in ids.tolist():
-            info = self._cache.get(i)
-            for other, other_stem, kind in zip(info.words, info.stems, info.kinds, strict=True):
-                if other_stem == stem and (kind & NAME or other == word):
-                    return False
-        return True
+        return len(ids) <= NAME_SCAN_LIMIT and not self._names_met({stem: word}, ids.tolist())
 
-    def _names_met(self, names: Mapping[str, str], passage_id: int) -> set[str]:
-        """The stems of ``names`` (stem -> the question's folded word) that the passage's
-        paragraph holds in a capitalised word after a sentence's first, or in that word."""
+    def _names_met(self, names: Mapping[str, str], passage_ids: Iterable[int]) -> set[str]:
+        """The stems of ``names`` (stem -> the question's folded word) that the passages
+        hold in a capitalised word after a sentence's first, or in that word."""
         met: set[str] = set()
-        for i in self.index.corpus.paragraph_passages(passage_id):
+        for i in passage_ids:
             info = self._cache.get(i)
             for word, stem, kind in zip(info.words, info.stems, info.kinds, strict=True):
                 if stem is not None and stem in names and (kind & NAME or word == names[stem]):
@@ -497,6 +486,13 @@ def within_edits(a: str, b: str, most: int) -> bool:
             return False
         before, row = row, current
     return row[-1] <= most
+
+
+def _gives_value(word: str, kind: int, *, years: bool) -> bool:
+    if years:
+        return bool(kind & (NUMBER | UNIT))
+    return bool((kind & UNIT and word not in TIME_UNIT_WORDS)
+                or (kind & DIGITS and not kind & DATE))
 
 
 def _missing_weight(is_name: bool, is_general: bool, value: bool) -> float:
