@@ -49,8 +49,12 @@ class EncoderLoader:
     (by default the shipped MiniLM, imported only then: the default, lexical ranking
     never pays for it)."""
 
-    def __init__(self, load: Callable[[], Encoder] | None = None) -> None:
+    def __init__(
+        self, load: Callable[[], Encoder] | None = None, *, dimensions: int | None = None
+    ) -> None:
+        """``dimensions``: the width of ``load``'s vectors (default: the shipped encoder's)."""
         self._load = load
+        self.dimensions = dimensions
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
 
@@ -95,7 +99,7 @@ class SemanticScorer:
 
         self._loader = loader
         self._text_of = text_of
-        self._vectors = np.zeros((size, DIMENSIONS), dtype=np.float32)
+        self._vectors = np.zeros((size, loader.dimensions or DIMENSIONS), dtype=np.float32)
         # Each passage's word pieces in context, as float16 (half the memory; the
         # training script's passages go through this scorer too, so it learns the same).
         self._pieces: list[np.ndarray] = [_NO_PIECES] * size

@@ -157,6 +157,17 @@ def test_scorer_encodes_each_passage_once() -> None:
     assert scorer.encoded == 4
 
 
+def test_scorer_takes_the_vector_width_from_its_loader() -> None:
+    """Another encoder's vectors (benchmarks/larger_encoder.py measures a 768-wide one)
+    fit when the loader names their width."""
+    texts = ["aa", "bbbbbbbbb", "cccc"]
+    scorer = SemanticScorer(loader=EncoderLoader(lambda: CountingEncoder(width=8), dimensions=8),
+                            text_of=texts.__getitem__, size=len(texts))
+    # "zz" and "aa" share index 2; "bbbbbbbbb" (9) wraps to 1; "cccc" is at 4.
+    assert scorer.cosines("zz", np.array([0, 1, 2])).tolist() == [1.0, 0.0, 0.0]
+    assert scorer.cosines("z", np.array([1])).tolist() == [1.0]
+
+
 def test_loader_loads_once() -> None:
     calls: list[int] = []
 
