@@ -80,13 +80,13 @@ def squad_engine(
                                         prefilter=prefilter, shortlist=shortlist))
 
 
-def article_engine(model: TreeModel) -> Engine:
+def article_engine(model: TreeModel, loader: EncoderLoader | None = None) -> Engine:
     """The bundled documents answered with ``model`` (which may be trained on other
-    features than the shipped one)."""
+    features than the shipped one) and ``loader``'s encoder (default: the shipped one)."""
     corpus = load_corpus(find_document_files([bundled_documents_path()]))
     index = BM25Index(corpus=corpus, analyzer=Analyzer())
     return Engine(corpus=corpus, index=index,
-                  answerer=answerer_for(index, model, EncoderLoader()))
+                  answerer=answerer_for(index, model, loader or EncoderLoader()))
 
 
 def answerer_for(
@@ -207,17 +207,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", action="store_true", help="print every article answer")
     parser.add_argument("--semantic", action="store_true",
                         help="the shipped model with the semantic feature (CITEBOT_SEMANTIC)")
+    parser.add_argument("--mpnet", type=Path, default=None, metavar="SAFETENSORS",
+                        help="with --model: a reranker trained on all-mpnet-base-v2's vectors "
+                             "(benchmarks/larger_encoder.py; a measurement)")
     args = parser.parse_args(argv)
     model = load_model(args.model, semantic=args.semantic)
+    loader = None
+    if args.mpnet is not None:
+        from benchmarks.larger_encoder import mpnet_loader
+
+        loader = mpnet_loader(args.mpnet)
     results: dict[str, object] = {}
     if args.only in (None, "article"):
-        engine = article_engine(model)
+        engine = article_engine(model, loader)
         for path in args.article_questions:
             results[f"article:{path.name}"] = evaluate_article(
                 engine, read_jsonl(path), show=args.show
             )
     if args.only in (None, "squad"):
-        results["squad"] = evaluate_squad(load_squad(args.squad), model=model)
+        results["squad"] = evaluate_squad(load_squad(args.squad), model=model, loader=loader)
     print(json.dumps(results, indent=2))
     return 0
 

