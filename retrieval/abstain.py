@@ -177,7 +177,10 @@ class Abstainer:
             return Verdict(False, (), "The question has no words to look up.")
         missing = tuple(seen[w][0] for w in seen if stems[w] not in vocab)
         present = {stems[w] for w in seen if stems[w] in vocab}
-        if not present or not top_ids:
+        related = self._related
+        if not top_ids or not (present or (related is not None and any(
+                self._near(related, w) for w in seen if not seen[w][1]))):
+            # Not a word of the question, nor one of close meaning ("talk": "conversation").
             return Verdict(False, missing, "The documents do not mention these words.")
         asked_of = names_asked_of(
             surface, {w for w, (_, name) in seen.items() if name}, memo) if whole else []
@@ -193,7 +196,6 @@ class Abstainer:
         general = general_stems()
         # Missing general words (not names) and their related stems that the documents hold.
         near: dict[str, dict[str, float]] = {}
-        related = self._related
         if related is not None:
             for w in seen:
                 if stems[w] not in vocab and not seen[w][1]:

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.abstain import NOT_ANSWERED, Abstainer, Verdict, general_stems
+from retrieval.abstain import (
+    NOT_ANSWERED,
+    RELATED_MIN_COSINE,
+    Abstainer,
+    Verdict,
+    general_stems,
+)
 from retrieval.features import (
     ParagraphBounds,
     PassageCache,
@@ -383,6 +389,13 @@ class Answerer:
             named = sections.candidates(coverage)
             if len(named):
                 ids = _add(ids, named)
+        if len(ids) == 0:
+            # No word of the question is in the documents: look up the stems of close
+            # meaning that the abstainer would take for them ("talk": "conversation").
+            close = list(dict.fromkeys(s for near in expansion.related for s, c in near.items()
+                                       if c >= RELATED_MIN_COSINE))
+            if close:
+                ids, _ = index.top(close, self.n_candidates)
         if len(ids) == 0:
             empty = np.zeros(0, dtype=np.int64)
             features = np.zeros((0, len(self.feature_names)))

@@ -162,3 +162,33 @@ def test_a_name_met_through_the_heading_of_its_section_answers(engine: Engine) -
     assert answer.answered, answer
     assert answer.citations[0].section == "How has Russia responded?"
     assert answer.missing_terms == ("react",)
+
+
+def test_a_question_whose_only_word_is_met_by_a_related_one_answers(engine: Engine) -> None:
+    """Every word of "Will anyone be sacked?" is absent; "fired" stands in the article."""
+    table = RelatedWords(read=lambda: parse_table("sacked\tfire:0.77 dismiss:0.68\n"))
+    answer = Answerer(index=engine.index, related=table).answer("Will anyone be sacked?")
+    assert answer.answered, answer
+    assert "no one would be fired" in answer.citations[0].quote
+    assert answer.missing_terms == ("sacked",)
+    assert answer.extra["support"] < 1.0
+
+
+def test_a_question_of_absent_words_only_still_declines_without_a_close_one(
+    engine: Engine,
+) -> None:
+    # A related stem below the abstainer's cosine, or one the documents lack, is no help.
+    for row in ("sacked\tfire:0.62\n", "sacked\tdemot:0.77\n"):
+        table = RelatedWords(read=lambda row=row: parse_table(row))
+        answer = Answerer(index=engine.index, related=table).answer("Will anyone be sacked?")
+        assert not answer.answered, (row, answer)
+        assert answer.missing_terms == ("sacked",)
+
+
+def test_a_question_of_one_absent_word_is_looked_up_by_its_relative(engine: Engine) -> None:
+    # The shipped table: "talk" -> convers (0.76); the article has no "talk" but says
+    # when the conversation took place.
+    answer = engine.answerer.answer("When was the talk?")
+    assert answer.answered, answer
+    assert "took place on Feb. 19" in answer.citations[0].quote
+    assert answer.missing_terms == ("talk",)
