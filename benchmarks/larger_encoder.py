@@ -43,12 +43,14 @@ from export_encoder import read_safetensors  # noqa: E402
 from retrieval.encoder import (  # noqa: E402
     MAX_CHARS,
     VOCAB_FILE,
+    LayerNames,
     SentenceEncoder,
     _batches,
-    _gelu,
+    _layer_norm,
     _unit,
     dequantize,
     quantize,
+    transformer_layer,
 )
 from retrieval.semantic import EncoderLoader  # noqa: E402
 from retrieval.wordpiece import WordPieceTokenizer  # noqa: E402
@@ -58,6 +60,8 @@ LAYERS = 12
 HEADS = 12
 MAX_TOKENS = 384  # all-mpnet-base-v2's max_seq_length
 _EPS = 1e-5
+MPNET_LAYER = LayerNames("attention.attn.q", "attention.attn.k", "attention.attn.v",
+                         "attention.attn.o", "attention.LayerNorm")
 _SHIFT = 4  # <s> <pad> </s> <unk> precede BERT's vocabulary
 _BOS, _PAD, _EOS = 0, 1, 2
 _BUCKETS, _MAX_DISTANCE = 32, 128
@@ -84,12 +88,6 @@ def _relative_buckets(width: int) -> np.ndarray:
     large = exact + (np.log(np.maximum(n, 1) / exact) / math.log(_MAX_DISTANCE / exact)
                      * (half - exact)).astype(np.intp)
     return out + np.where(n < exact, n, np.minimum(large, half - 1))
-
-
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    centred = x - x.mean(axis=-1, keepdims=True)
-    variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(variance + _EPS) * weight + bias
 
 
 class MPNetEncoder:
@@ -153,34 +151,16 @@ class MPNetEncoder:
 
     def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w
-        batch, width = tokens.shape
+        width = tokens.shape[1]
         positions = (np.cumsum(mask, axis=1) * mask).astype(np.intp) + _PAD
         x = (w["embeddings.word_embeddings.weight"][tokens]
              + w["embeddings.position_embeddings.weight"][positions])
-        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], _EPS)
         bias = w["encoder.relative_attention_bias.weight"][_relative_buckets(width)]
         bias = bias.transpose(2, 0, 1)[None] + ((1.0 - mask) * -1e9)[:, None, None, :]
-        size = DIMENSIONS // HEADS
         for layer in range(LAYERS):
-            p = f"encoder.layer.{layer}."
-
-            def linear(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
-
-            def heads(h: np.ndarray) -> np.ndarray:
-                return h.reshape(batch, width, HEADS, size).transpose(0, 2, 1, 3)
-
-            q = heads(linear(x, "attention.attn.q"))
-            k = heads(linear(x, "attention.attn.k"))
-            v = heads(linear(x, "attention.attn.v"))
-            attention = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
-            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
-            attention /= attention.sum(axis=-1, keepdims=True)
-            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, width, DIMENSIONS)
-            x = _layer_norm(linear(context, "attention.attn.o") + x,
-                            w[p + "attention.LayerNorm.weight"], w[p + "attention.LayerNorm.bias"])
-            x = _layer_norm(linear(_gelu(linear(x, "intermediate.dense")), "output.dense") + x,
-                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+            x = transformer_layer(x, w, f"encoder.layer.{layer}.", bias, heads=HEADS,
+                                  names=MPNET_LAYER, eps=_EPS)
         return x.astype(np.float32)
 
 

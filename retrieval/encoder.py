@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -143,7 +144,7 @@ class SentenceEncoder:
 
     def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w
-        batch, width = tokens.shape
+        width = tokens.shape[1]
         words = self._word_rows[tokens].astype(np.float32)
         if self._word_scale is not None:
             words *= self._word_scale[tokens][..., None]
@@ -151,30 +152,54 @@ class SentenceEncoder:
              + w["embeddings.token_type_embeddings.weight"][0])
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         blocked = ((1.0 - mask) * -1e9)[:, None, None, :]
-        size = DIMENSIONS // HEADS
         for layer in range(LAYERS):
-            p = f"encoder.layer.{layer}."
-
-            def linear(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
-
-            def heads(h: np.ndarray) -> np.ndarray:
-                return h.reshape(batch, width, HEADS, size).transpose(0, 2, 1, 3)
-
-            q = heads(linear(x, "attention.self.query"))
-            k = heads(linear(x, "attention.self.key"))
-            v = heads(linear(x, "attention.self.value"))
-            attention = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + blocked
-            attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
-            attention /= attention.sum(axis=-1, keepdims=True)
-            context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, width, DIMENSIONS)
-            x = _layer_norm(linear(context, "attention.output.dense") + x,
-                            w[p + "attention.output.LayerNorm.weight"],
-                            w[p + "attention.output.LayerNorm.bias"])
-            hidden = _gelu(linear(x, "intermediate.dense"))
-            x = _layer_norm(linear(hidden, "output.dense") + x,
-                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+            x = transformer_layer(x, w, f"encoder.layer.{layer}.", blocked, heads=HEADS)
         return x
+
+
+class LayerNames(NamedTuple):
+    """What a layer's attention weights are called (after ``encoder.layer.N.``)."""
+
+    query: str
+    key: str
+    value: str
+    output: str
+    norm: str
+
+
+BERT_LAYER = LayerNames("attention.self.query", "attention.self.key", "attention.self.value",
+                        "attention.output.dense", "attention.output.LayerNorm")
+
+
+def transformer_layer(
+    x: np.ndarray, w: Mapping[str, np.ndarray], prefix: str, bias: np.ndarray, *,
+    heads: int, names: LayerNames = BERT_LAYER, eps: float = _LAYER_NORM_EPS,
+) -> np.ndarray:
+    """One post-norm encoder layer (self-attention, then the feed-forward block) over
+    ``x`` (batch x width x dimensions), its weights ``w[prefix + name]``; ``bias`` is
+    added to the attention scores (the padding mask, and any position bias)."""
+    batch, width, dimensions = x.shape
+    size = dimensions // heads
+
+    def linear(h: np.ndarray, name: str) -> np.ndarray:
+        return h @ w[prefix + name + ".weight"].T + w[prefix + name + ".bias"]
+
+    def split(h: np.ndarray) -> np.ndarray:
+        return h.reshape(batch, width, heads, size).transpose(0, 2, 1, 3)
+
+    q = split(linear(x, names.query))
+    k = split(linear(x, names.key))
+    v = split(linear(x, names.value))
+    attention = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + bias
+    attention = np.exp(attention - attention.max(axis=-1, keepdims=True))
+    attention /= attention.sum(axis=-1, keepdims=True)
+    context = (attention @ v).transpose(0, 2, 1, 3).reshape(batch, width, dimensions)
+    x = _layer_norm(linear(context, names.output) + x,
+                    w[prefix + names.norm + ".weight"], w[prefix + names.norm + ".bias"], eps)
+    hidden = _gelu(linear(x, "intermediate.dense"))
+    return _layer_norm(linear(hidden, "output.dense") + x,
+                       w[prefix + "output.LayerNorm.weight"], w[prefix + "output.LayerNorm.bias"],
+                       eps)
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -243,11 +268,13 @@ def _required_names() -> list[str]:
     return names
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _layer_norm(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = _LAYER_NORM_EPS
+) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(variance + _LAYER_NORM_EPS) * weight + bias
+    return centred / np.sqrt(variance + eps) * weight + bias
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
