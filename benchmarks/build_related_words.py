@@ -78,7 +78,7 @@ def main() -> int:
     if args.mpnet is not None:
         from benchmarks.larger_encoder import MPNetEncoder
 
-        encoder: SentenceEncoder | MPNetEncoder = MPNetEncoder.load(args.mpnet)
+        encoder: SentenceEncoder = MPNetEncoder.load_mpnet(args.mpnet)
         source = "all-mpnet-base-v2"
     else:
         encoder = SentenceEncoder.load()

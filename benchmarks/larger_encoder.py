@@ -41,13 +41,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from export_encoder import read_safetensors  # noqa: E402
 
 from retrieval.encoder import (  # noqa: E402
-    MAX_CHARS,
     VOCAB_FILE,
     LayerNames,
     SentenceEncoder,
-    _batches,
     _layer_norm,
-    _unit,
     dequantize,
     quantize,
     transformer_layer,
@@ -90,64 +87,29 @@ def _relative_buckets(width: int) -> np.ndarray:
     return out + np.where(n < exact, n, np.minimum(large, half - 1))
 
 
-class MPNetEncoder:
-    """The :class:`retrieval.semantic.Encoder` protocol over all-mpnet-base-v2."""
+class MPNetEncoder(SentenceEncoder):
+    """The shipped encoder's interface over all-mpnet-base-v2: the same tokenizer and
+    content pieces, its own ids, width and layers."""
 
     dimensions = DIMENSIONS
+    max_tokens = MAX_TOKENS
+    pad_id = _PAD
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
-        self._w = dict(weights)
+        # Not SentenceEncoder.__init__: it checks for MiniLM's weight names.
         words = (REPO / "retrieval" / VOCAB_FILE).read_text("utf-8").splitlines()
+        self._w = dict(weights)
         self.tokenizer = WordPieceTokenizer(words)
-        # The shipped encoder's rule for a question's content pieces, over the same
-        # vocabulary: an instance without weights, of which only that rule is used.
-        self._content = SentenceEncoder.__new__(SentenceEncoder)
-        self._content.tokenizer = self.tokenizer
-        self._content._content = {}
-        self._content._stopwords = None
-        self._content._pieces = None
+        self._content = {}
+        self._stopwords = None
+        self._pieces = None
 
     @classmethod
-    def load(cls, path: Path) -> MPNetEncoder:
+    def load_mpnet(cls, path: Path) -> MPNetEncoder:
         return cls(load_weights(path))
 
-    def _bert_ids(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)
-
-    def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
-        ids = self._bert_ids(text)[1:-1]
-        found = np.asarray(ids, dtype=np.intp)
-        return found[self._content._content_mask(ids)] if content else found
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_with_tokens(texts, tokens=False)[0]
-
-    def encode_with_tokens(
-        self, texts: Sequence[str], *, content: bool = False, tokens: bool = True
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        bert = [self._bert_ids(text) for text in texts]
-        ids = [[_BOS, *(i + _SHIFT for i in b[1:-1]), _EOS] for b in bert]
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        none = np.zeros((0, DIMENSIONS), dtype=np.float32)
-        pieces: list[np.ndarray] = [none] * len(texts) if tokens else []
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for rows in _batches(order, [len(ids[i]) for i in order]):
-            width = len(ids[rows[-1]])
-            batch = np.full((len(rows), width), _PAD, dtype=np.intp)
-            mask = np.zeros((len(rows), width), dtype=np.float32)
-            for r, i in enumerate(rows):
-                batch[r, :len(ids[i])] = ids[i]
-                mask[r, :len(ids[i])] = 1.0
-            hidden = self._hidden(batch, mask)
-            out[rows] = _unit((hidden * mask[:, :, None]).sum(axis=1)
-                              / mask.sum(axis=1, keepdims=True))
-            if tokens:
-                for r, i in enumerate(rows):
-                    states = hidden[r, 1 : len(ids[i]) - 1]
-                    if content:
-                        states = states[self._content._content_mask(bert[i][1:-1])]
-                    pieces[i] = _unit(states)
-        return out, pieces
+    def _model_ids(self, ids: list[int]) -> list[int]:
+        return [_BOS, *(i + _SHIFT for i in ids[1:-1]), _EOS]
 
     def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w
@@ -166,7 +128,7 @@ class MPNetEncoder:
 
 def mpnet_loader(path: Path) -> EncoderLoader:
     """An encoder loader for the semantic scorer that gives this encoder."""
-    return EncoderLoader(lambda: MPNetEncoder.load(path), dimensions=DIMENSIONS)
+    return EncoderLoader(lambda: MPNetEncoder.load_mpnet(path), dimensions=DIMENSIONS)
 
 
 def article_questions() -> list[dict]:
@@ -191,7 +153,7 @@ def cosine_only(path: Path) -> None:
     texts = [corpus.text(i) for i in range(len(corpus))]
     questions = article_questions()
     for name, encoder in (("all-MiniLM-L6-v2 (shipped)", SentenceEncoder.load()),
-                          ("all-mpnet-base-v2", MPNetEncoder.load(path))):
+                          ("all-mpnet-base-v2", MPNetEncoder.load_mpnet(path))):
         sims = encoder.encode([q["question"] for q in questions]) @ encoder.encode(texts).T
         hits1 = hits3 = 0
         misses = []

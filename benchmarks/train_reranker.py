@@ -290,7 +290,7 @@ def main() -> int:
         from benchmarks.larger_encoder import MPNetEncoder
 
         mpnet = args.mpnet
-        loader = EncoderLoader(lambda: MemoEncoder(MPNetEncoder.load(mpnet)),
+        loader = EncoderLoader(lambda: MemoEncoder(MPNetEncoder.load_mpnet(mpnet)),
                                dimensions=MPNET_DIMENSIONS)
     elif args.semantic:
         loader = EncoderLoader(lambda: MemoEncoder(SentenceEncoder.load()))

@@ -44,12 +44,17 @@ BATCH = 32
 # 2.5 times slower per piece than 8 rows.
 BATCH_PIECES = 2_048
 _LAYER_NORM_EPS = 1e-12
-_NO_PIECES = np.zeros((0, DIMENSIONS), dtype=np.float32)
 
 
 class SentenceEncoder:
     """``encode(texts)`` -> unit vectors, one row per text (float32, 384 columns);
     :meth:`encode_with_tokens` also gives each text's word pieces' vectors."""
+
+    # What a subclass for another model of the same vocabulary changes, with _hidden
+    # (benchmarks/larger_encoder.py).
+    dimensions = DIMENSIONS
+    max_tokens = MAX_TOKENS
+    pad_id = 0
 
     def __init__(self, weights: Mapping[str, np.ndarray], tokenizer: WordPieceTokenizer) -> None:
         missing = [name for name in _required_names() if name not in weights]
@@ -96,16 +101,17 @@ class SentenceEncoder:
         only pieces that hold a letter or a digit and are no stopword (all pieces when
         none is), as a question is matched piece by piece
         (:meth:`retrieval.semantic.SemanticScorer.piece_match`)."""
-        ids = [self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS) for text in texts]
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        pieces: list[np.ndarray] = [_NO_PIECES] * len(texts) if tokens else []
+        ids = [self.tokenizer.encode(text[:MAX_CHARS], self.max_tokens) for text in texts]
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        none = np.zeros((0, self.dimensions), dtype=np.float32)
+        pieces: list[np.ndarray] = [none] * len(texts) if tokens else []
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for rows in _batches(order, [len(ids[i]) for i in order]):
             width = len(ids[rows[-1]])
-            batch = np.zeros((len(rows), width), dtype=np.intp)
+            batch = np.full((len(rows), width), self.pad_id, dtype=np.intp)
             mask = np.zeros((len(rows), width), dtype=np.float32)
             for r, i in enumerate(rows):
-                batch[r, :len(ids[i])] = ids[i]
+                batch[r, :len(ids[i])] = self._model_ids(ids[i])
                 mask[r, :len(ids[i])] = 1.0
             hidden = self._hidden(batch, mask)
             out[rows] = _unit((hidden * mask[:, :, None]).sum(axis=1)
@@ -120,7 +126,7 @@ class SentenceEncoder:
 
     def piece_ids(self, text: str, *, content: bool = False) -> np.ndarray:
         """The vocabulary ids of the pieces :meth:`encode_with_tokens` gives ``text``."""
-        ids = self.tokenizer.encode(text[:MAX_CHARS], MAX_TOKENS)[1:-1]
+        ids = self.tokenizer.encode(text[:MAX_CHARS], self.max_tokens)[1:-1]
         found = np.asarray(ids, dtype=np.intp)
         return found[self._content_mask(ids)] if content else found
 
@@ -141,6 +147,10 @@ class SentenceEncoder:
                             and not (piece.startswith("[") and piece.endswith("]")))
         mask = np.array([known[i] for i in ids], dtype=bool)
         return mask if mask.any() else np.ones(len(ids), dtype=bool)
+
+    def _model_ids(self, ids: list[int]) -> list[int]:
+        """The model's ids of the tokenizer's ``ids`` (the same for MiniLM)."""
+        return ids
 
     def _hidden(self, tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
         w = self._w
