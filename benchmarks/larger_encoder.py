@@ -98,11 +98,7 @@ class MPNetEncoder(SentenceEncoder):
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         # Not SentenceEncoder.__init__: it checks for MiniLM's weight names.
         words = (REPO / "retrieval" / VOCAB_FILE).read_text("utf-8").splitlines()
-        self._w = dict(weights)
-        self.tokenizer = WordPieceTokenizer(words)
-        self._content = {}
-        self._stopwords = None
-        self._pieces = None
+        self._use(weights, WordPieceTokenizer(words))
 
     @classmethod
     def load_mpnet(cls, path: Path) -> MPNetEncoder:

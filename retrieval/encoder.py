@@ -62,10 +62,14 @@ class SentenceEncoder:
             raise ValueError(f"encoder weights lack {missing[0]!r}")
         if weights["embeddings.word_embeddings.weight"].shape[0] != tokenizer.vocab_size:
             raise ValueError("encoder weights and vocabulary differ in size")
-        self._w = dict(weights)
-        self.tokenizer = tokenizer
+        self._use(weights, tokenizer)
         self._word_rows = self._w.pop("embeddings.word_embeddings.weight")
         self._word_scale = self._w.pop("embeddings.word_embeddings.weight.scale", None)
+
+    def _use(self, weights: Mapping[str, np.ndarray], tokenizer: WordPieceTokenizer) -> None:
+        """The state every encoder of this vocabulary keeps, whatever its model."""
+        self._w = dict(weights)
+        self.tokenizer = tokenizer
         # Per piece id seen in a question: is it content (see _content_mask)?
         self._content: dict[int, bool] = {}
         self._stopwords: frozenset[str] | None = None
