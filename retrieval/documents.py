@@ -43,11 +43,14 @@ _FENCE_START = frozenset("`~")
 _RULE = re.compile(r"^(?:={3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _RULE_START = frozenset("=-*_")
 _ITEM_START = frozenset("-*+•")
-_ITEM = "\x00"  # marks a block's first line as a list item, table row or code (see _blocks)
+_ITEM = "\x00"  # marks a block's first line as a list item or table row (see _blocks)
+_CODE = "\x01"  # marks a block's first line as a fenced code block's (see _blocks)
 # Markdown inline markup, read as the text it marks: an image keeps its alt text, a link
 # its text and a web address in brackets, emphasis and code spans lose their marks (not
-# inside words: snake_case, 2*3*4).
-_MD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+# inside words: snake_case, 2*3*4). Read over a whole paragraph, as a span may open on
+# one line and close on the next; a span is at most 300 characters long, which keeps an
+# unclosed mark in a long paragraph from being matched against all of it.
+_MD_LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 
 
 def _link_text(match: re.Match[str]) -> str:
@@ -59,10 +62,10 @@ def _link_text(match: re.Match[str]) -> str:
 
 _MD_INLINE: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (_MD_LINK, _link_text),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"`([^`\n]+)`"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=\S)(.{1,300}?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=\S)(.{1,300}?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"`([^`]{1,300})`"), r"\1"),
 )
 _MD_INLINE_MARKS = frozenset("[*_`")
 _TERMINAL = ".!?…\"'”’)]"
@@ -157,11 +160,12 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
     """Blank-line separated blocks of stripped lines, with debris lines removed.
 
     A Markdown heading is a block ``["#" + text]``. A list item, a table row and a fenced
-    code block are blocks of their own, their first line prefixed with ``_ITEM`` (never a
-    heading nor part of another paragraph); list markers, table rules and the fences are
-    dropped, and a header row is read into each row below it (:func:`_table_row_text`).
-    With ``markdown``, inline markup outside code blocks is read as the text it marks
-    (:func:`_markdown_inline`).
+    code block are blocks of their own, their first line prefixed with ``_ITEM`` (``_CODE``
+    for code; never a heading nor part of another paragraph); list markers, table rules and
+    the fences are dropped, and a header row is read into each row below it
+    (:func:`_table_row_text`). With ``markdown``, the inline markup of headings and table
+    rows is read as the text it marks (:func:`_markdown_inline`); a paragraph's or list
+    item's is read once its lines are joined (:func:`clean_document`).
     """
     blocks: list[list[str]] = []
     current: list[str] = []
@@ -189,7 +193,7 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
                 fence = None
                 flush()
             elif line:
-                current.append(line if current else _ITEM + line)
+                current.append(line if current else _CODE + line)
             continue
         if opening:
             flush()
@@ -200,19 +204,18 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
             continue
         if _is_debris(line):
             continue
-        if markdown:
-            line = _markdown_inline(line)
         heading = _MD_HEADING.match(line)
         if heading:
             flush()
-            blocks.append(["#" + heading.group(2)])
+            title = heading.group(2)
+            blocks.append(["#" + (_markdown_inline(title) if markdown else title)])
             continue
         if first in _RULE_START and _RULE.match(line):
             # Under a line of text, "=====" or "-----" makes it a heading; alone, a rule.
             if current and first in "=-" and not current[0].startswith(_ITEM):
                 title = current.pop()
                 flush()
-                blocks.append(["#" + title])
+                blocks.append(["#" + (_markdown_inline(title) if markdown else title)])
             flush()
             continue
         if is_row:
@@ -232,12 +235,20 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
         # sentence; after a line that breaks off ("... as O" / "2. Diatomic ...") it is
         # a hard-wrapped sentence going on.
         if item and (not current or current[0].startswith(_ITEM)
-                     or current[-1][-1] in _TERMINAL + ":"):
+                     or _ends_sentence(current[-1], markdown=markdown)):
             flush()
             line = _ITEM + line[item.end() :]
         current.append(line)
     flush()
     return blocks
+
+
+def _ends_sentence(line: str, *, markdown: bool) -> bool:
+    """Whether ``line`` ends a sentence or opens a list; in Markdown, also inside closing
+    marks ("... is **final.**")."""
+    if markdown:
+        line = line.rstrip("*_`")
+    return bool(line) and line[-1] in _TERMINAL + ":"
 
 
 def _vocabulary(body: str) -> set[str]:
@@ -314,17 +325,25 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
     vocab = _LazyVocabulary(body)
     merged: list[tuple[str, bool]] = []  # (text, is_heading)
     continued: dict[int, list[str]] = {}  # merged index -> pieces of a paragraph broken by pages
-    blocks = _blocks(body, markdown=path.lower().endswith((".md", ".markdown")))
+    markdown = path.lower().endswith((".md", ".markdown"))
+    blocks = _blocks(body, markdown=markdown)
     del raw, body  # a large document's text is joined again below: hold no extra copy
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:
             merged.append((block[0][1:].strip(), True))
             continue
-        if block[0].startswith(_ITEM):
-            block[0] = block[0][len(_ITEM) :]
+        if block[0].startswith(_CODE):
+            block[0] = block[0][len(_CODE) :]
             merged.append((_join_lines(block, vocab), False))
             continue
+        if block[0].startswith(_ITEM):
+            block[0] = block[0][len(_ITEM) :]
+            text = _join_lines(block, vocab)
+            merged.append((_markdown_inline(text) if markdown else text, False))
+            continue
         text = _join_lines(block, vocab)
+        if markdown:
+            text = _markdown_inline(text)
         if merged and not merged[-1][1] and _continues(merged[-1][0], text):
             # Joined after the loop (linear); the last piece's end decides what follows.
             continued.setdefault(len(merged) - 1, [merged[-1][0]]).append(text)

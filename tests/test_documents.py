@@ -145,6 +145,25 @@ def test_markdown_inline_markup_is_read_as_text() -> None:
     ]
 
 
+def test_markdown_markup_across_a_line_break_is_read_as_text() -> None:
+    # Hard-wrapped Markdown: a code span, a link and emphasis open on one line and close
+    # on the next; paired line by line they would leave stray marks in the quote.
+    raw = ("- `--json` prints one object per question:\n  `{\"question\", \"answered\",\n"
+           "  \"citations\"}`. `citations` lists the best, **best\n  first**, as the "
+           "[scoring\n  guide](https://example.com/s) says.\n\n"
+           "A _long emphasised\nphrase_ ends here. This is **bold.**\n"
+           "1. An item after a bold sentence.\n\n```\nkeep `this\nas` is\n```\n")
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == [
+        "--json prints one object per question: {\"question\", \"answered\", "
+        "\"citations\"}. citations lists the best, best first, as the scoring guide "
+        "(https://example.com/s) says.",
+        "A long emphasised phrase ends here. This is bold.",
+        "An item after a bold sentence.",
+        "keep `this as` is",
+    ]
+
+
 def test_plain_text_and_code_like_words_keep_their_marks() -> None:
     raw = "Five * three is [sic] 15, and snake_case_names stay.\n"
     assert _bodies(clean_document(raw, path="a.txt")) == [raw.strip()]
