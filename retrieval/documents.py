@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from retrieval.errors import DocumentError
+from retrieval.markdown import (
+    CONTENTS,
+    TEXT,
+    FenceClosers,
+    closes_fence,
+    definition_label,
+    directive_kind,
+    fence_opening,
+    is_option,
+    is_target,
+    read_inline,
+)
 from retrieval.sentences import sentence_spans
 
 log = logging.getLogger(__name__)
@@ -37,37 +50,12 @@ _WORD_CHARS = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 _TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
-# A fence line holds the fence and at most a language name ("```python").
-_FENCE = re.compile(r"^(```|~~~)[\w+#.-]*$")
 _FENCE_START = frozenset("`~")
 _RULE = re.compile(r"^(?:={3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _RULE_START = frozenset("=-*_")
 _ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item or table row (see _blocks)
 _CODE = "\x01"  # marks a block's first line as a fenced code block's (see _blocks)
-# Markdown inline markup, read as the text it marks: an image keeps its alt text, a link
-# its text and a web address in brackets, emphasis and code spans lose their marks (not
-# inside words: snake_case, 2*3*4). Read over a whole paragraph, as a span may open on
-# one line and close on the next; a span is at most 300 characters long, which keeps an
-# unclosed mark in a long paragraph from being matched against all of it.
-_MD_LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-
-
-def _link_text(match: re.Match[str]) -> str:
-    image, text, target = match.group(1), match.group(2), match.group(3)
-    if image or not target.startswith(("http://", "https://")) or target == text:
-        return text or target
-    return f"{text} ({target})"
-
-
-_MD_INLINE: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (_MD_LINK, _link_text),
-    (re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=\S)(.{1,300}?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=\S)(.{1,300}?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"`([^`]{1,300})`"), r"\1"),
-)
-_MD_INLINE_MARKS = frozenset("[*_`")
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
 # Above this many paragraphs a document keeps them as arrays (retrieval/paragraphs.py).
@@ -148,28 +136,32 @@ def _table_row_text(cells: list[str], header: list[str] | None) -> str:
                      for name, cell in zip(header, cells, strict=True) if cell)
 
 
-def _markdown_inline(line: str) -> str:
-    if _MD_INLINE_MARKS.isdisjoint(line):
-        return line
-    for pattern, replacement in _MD_INLINE:
-        line = pattern.sub(replacement, line)
-    return line
+class _Blocks(NamedTuple):
+    blocks: list[list[str]]
+    labels: set[str]  # of the Markdown link reference definitions
+    marked_headings: bool  # whether a heading was marked ("# ...", or underlined)
 
 
-def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
-    """Blank-line separated blocks of stripped lines, with debris lines removed.
+def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
+    """Blank-line separated blocks of stripped lines, with debris lines removed, and what
+    the Markdown of the text defines (:mod:`retrieval.markdown`).
 
     A Markdown heading is a block ``["#" + text]``. A list item, a table row and a fenced
     code block are blocks of their own, their first line prefixed with ``_ITEM`` (``_CODE``
     for code; never a heading nor part of another paragraph); list markers, table rules and
     the fences are dropped, and a header row is read into each row below it
-    (:func:`_table_row_text`). With ``markdown``, the inline markup of headings and table
-    rows is read as the text it marks (:func:`_markdown_inline`); a paragraph's or list
-    item's is read once its lines are joined (:func:`clean_document`).
+    (:func:`_table_row_text`). With ``markdown``, reference definitions and MyST targets
+    are dropped; inline markup is read once a block's lines are joined
+    (:func:`clean_document`).
     """
     blocks: list[list[str]] = []
+    labels: set[str] = set()
+    marked = False
     current: list[str] = []
-    fence: str | None = None  # the open code fence ("```" or "~~~")
+    fence: str | None = None  # the open code fence ("```", "~~~~", ...)
+    contents = False  # the open fence holds a table of contents: no text
+    texts: list[str] = []  # the fences of the open MyST directives whose body is text
+    options = False  # at a MyST directive's start, where option lines may stand
     header: list[str] | None = None  # the column names of the table being read
     row_before: list[str] | None = None  # the cells of the row on the line before
 
@@ -179,7 +171,9 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
             blocks.append(current)
             current = []
 
-    for raw_line in body.split("\n"):
+    closers: FenceClosers | None = None  # found when the first fence opens
+    lines = body.split("\n")
+    for n, raw_line in enumerate(lines):
         line = raw_line.strip()
         # Each pattern is tried only on lines opening with its character (millions of
         # lines in a large document).
@@ -187,35 +181,59 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
         is_row = first == "|" and _TABLE_ROW.match(line) is not None
         if not is_row:
             header = row_before = None
-        opening = _FENCE.match(line) if first in _FENCE_START else None
+        if options:
+            options = bool(line) and is_option(line)
+            if options:
+                continue
         if fence is not None:
-            if opening and line.startswith(fence):
+            if first == fence[0] and closes_fence(line, fence):
                 fence = None
                 flush()
-            elif line:
+            elif line and not contents:
                 current.append(line if current else _CODE + line)
             continue
-        if opening:
+        if texts and first == texts[-1][0] and closes_fence(line, texts[-1]):
+            texts.pop()
             flush()
-            fence = opening.group(1)
             continue
+        opening = fence_opening(line) if first in _FENCE_START else None
+        if opening:
+            if closers is None:
+                closers = FenceClosers([raw.strip() for raw in lines])
+            if closers.closed_after(n, opening):
+                flush()
+                kind = directive_kind(line) if markdown else None
+                options = kind is not None
+                if kind == TEXT:
+                    texts.append(opening)
+                else:
+                    fence, contents = opening, kind == CONTENTS
+                continue
         if not line:
             flush()
             continue
         if _is_debris(line):
             continue
+        if markdown and not current and first in "[(":
+            label = definition_label(line) if first == "[" else None
+            if label is not None:
+                labels.add(label)
+                continue
+            if first == "(" and is_target(line):
+                continue
         heading = _MD_HEADING.match(line)
         if heading:
             flush()
-            title = heading.group(2)
-            blocks.append(["#" + (_markdown_inline(title) if markdown else title)])
+            blocks.append(["#" + heading.group(2)])
+            marked = True
             continue
         if first in _RULE_START and _RULE.match(line):
             # Under a line of text, "=====" or "-----" makes it a heading; alone, a rule.
             if current and first in "=-" and not current[0].startswith(_ITEM):
                 title = current.pop()
                 flush()
-                blocks.append(["#" + (_markdown_inline(title) if markdown else title)])
+                blocks.append(["#" + title])
+                marked = True
             flush()
             continue
         if is_row:
@@ -240,7 +258,7 @@ def _blocks(body: str, *, markdown: bool = False) -> list[list[str]]:
             line = _ITEM + line[item.end() :]
         current.append(line)
     flush()
-    return blocks
+    return _Blocks(blocks, labels, marked)
 
 
 def _ends_sentence(line: str, *, markdown: bool) -> bool:
@@ -325,32 +343,40 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
     vocab = _LazyVocabulary(body)
     merged: list[tuple[str, bool]] = []  # (text, is_heading)
     continued: dict[int, list[str]] = {}  # merged index -> pieces of a paragraph broken by pages
+    last_whole = -1  # the last merged index that is a list item, table row or code block
     markdown = path.lower().endswith((".md", ".markdown"))
-    blocks = _blocks(body, markdown=markdown)
+    blocks, labels, marked_headings = _blocks(body, markdown=markdown)
+    # A Markdown document that marks its headings has no others.
+    plain_headings = not (markdown and marked_headings)
     del raw, body  # a large document's text is joined again below: hold no extra copy
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:
-            merged.append((block[0][1:].strip(), True))
+            title = block[0][1:].strip()
+            merged.append((read_inline(title, labels) if markdown else title, True))
             continue
         if block[0].startswith(_CODE):
             block[0] = block[0][len(_CODE) :]
             merged.append((_join_lines(block, vocab), False))
+            last_whole = len(merged) - 1
             continue
         if block[0].startswith(_ITEM):
             block[0] = block[0][len(_ITEM) :]
             text = _join_lines(block, vocab)
-            merged.append((_markdown_inline(text) if markdown else text, False))
+            merged.append((read_inline(text, labels) if markdown else text, False))
+            last_whole = len(merged) - 1
             continue
         text = _join_lines(block, vocab)
         if markdown:
-            text = _markdown_inline(text)
-        if merged and not merged[-1][1] and _continues(merged[-1][0], text):
+            text = read_inline(text, labels)
+        # A page break splits running text, never a list item, a table row or code.
+        if (merged and not merged[-1][1] and last_whole != len(merged) - 1
+                and _continues(merged[-1][0], text)):
             # Joined after the loop (linear); the last piece's end decides what follows.
             continued.setdefault(len(merged) - 1, [merged[-1][0]]).append(text)
             merged[-1] = (text, False)
             continue
         following = blocks[i + 1][0] if i + 1 < len(blocks) else ""
-        heading = _looks_like_heading(block, text, i == len(blocks) - 1)
+        heading = plain_headings and _looks_like_heading(block, text, i == len(blocks) - 1)
         # A short line whose sentence goes on after a page break is no heading.
         heading = heading and not (text[-1] not in "?:" and following[:1].islower())
         merged.append((text, heading))

@@ -72,12 +72,22 @@ def test_related_article_lines_are_dropped() -> None:
 
 def test_headings_become_sections() -> None:
     raw = "Intro sentence here.\n\nWhat was leaked?\n\nThe recording was leaked.\n\n"
-    raw += "# Markdown heading\n\nBody under markdown."
-    doc = clean_document(raw, path="a.md")
-    assert doc.sections == ("What was leaked?", "Markdown heading")
+    raw += "# Marked heading\n\nBody under it."
+    for path in ("a.txt", "a.md"):
+        doc = clean_document(raw.replace("# Marked heading", "Plain heading"), path=path)
+        assert doc.sections == ("What was leaked?", "Plain heading")
+    doc = clean_document(raw, path="a.txt")
+    assert doc.sections == ("What was leaked?", "Marked heading")
     sections = [p.section for p in doc.body_paragraphs]
-    assert sections == [None, "What was leaked?", "Markdown heading"]
+    assert sections == [None, "What was leaked?", "Marked heading"]
     assert [p.number for p in doc.body_paragraphs] == [1, 2, 3]
+
+
+def test_a_markdown_document_that_marks_headings_has_no_plain_ones() -> None:
+    raw = "# Install\n\nFirst steps.\n\nOn Linux:\n\nRun the script.\n"
+    doc = clean_document(raw, path="a.md")
+    assert doc.sections == ("Install",)
+    assert _bodies(doc) == ["First steps.", "On Linux:", "Run the script."]
 
 
 def test_list_items_are_paragraphs_of_their_own() -> None:
@@ -162,6 +172,52 @@ def test_markdown_markup_across_a_line_break_is_read_as_text() -> None:
         "An item after a bold sentence.",
         "keep `this as` is",
     ]
+
+
+def test_fences_with_any_info_string_and_longer_fences() -> None:
+    # An info string of any kind opens a fence ("none", "python title=x"); a fence
+    # closes only with one of its own character at least as long, so a four-backtick
+    # fence holds three-backtick lines; a backtick in the info string means no fence (an
+    # inline span); a fence that no line closes is no fence.
+    raw = ("# Hashes\n\n```none\nFoo == 1.2 --hash=sha256:2cf2\n```\n\n"
+           "## Bundles\n\n````text\nCreate it:\n\n```\n$ pip wheel .\n```\n````\n\n"
+           "~~~ text with `ticks`\nkept\n~~~~\n\n```x``` is inline code.\n\n"
+           "```c main(void); opens the program.\n\n## End\n\nLast words.\n")
+    doc = clean_document(raw, path="notes.md")
+    assert doc.sections == ("Hashes", "Bundles", "End")
+    assert _bodies(doc) == ["Foo == 1.2 --hash=sha256:2cf2", "Create it: ``` $ pip wheel . ```",
+                            "kept", "x is inline code.", "```c main(void); opens the program.",
+                            "Last words."]
+    assert [p.section for p in doc.body_paragraphs] == [
+        "Hashes", "Bundles", "Bundles", "Bundles", "Bundles", "End"]
+
+
+def test_myst_directives_admonitions_are_text_contents_are_not() -> None:
+    raw = ("# Pinning\n\n```{note}\nPinning uses the `==`\noperator.\n```\n\n"
+           "````{admonition} Example\n:class: tip\nCreate it:\n\n```\n$ pip wheel .\n```\n"
+           "````\n\n```{toctree}\n:maxdepth: 1\n\ninstalling\ncaching\n```\n\n"
+           "```{code-block} python\n:caption: demo\nprint(1)\n```\n\n"
+           "```{versionadded} 10.0\n```\n\nDone.\n")
+    doc = clean_document(raw, path="notes.md")
+    assert _bodies(doc) == ["Pinning uses the == operator.", "Create it:", "$ pip wheel .",
+                            "print(1)", "Done."]
+    txt = clean_document("```{note}\nA `note`.\n```\n", path="notes.txt")
+    assert _bodies(txt) == ["A `note`."]
+
+
+def test_markdown_reference_links_and_myst_targets_and_roles() -> None:
+    raw = ("(install-guide)=\n# Install\n\n[pip-tools] builds on pip; see the [guide][g] "
+           "and {ref}`pip freeze` or {ref}`the option <install_--no-deps>` in "
+           "{file}`setup.py`.\n\n[pip-tools]: https://github.com/jazzband/pip-tools\n"
+           "[g]: https://example.com/guide \"Guide\"\n\n[unknown] stays.\n")
+    doc = clean_document(raw, path="notes.md")
+    assert doc.sections == ("Install",)
+    assert _bodies(doc) == [
+        "pip-tools builds on pip; see the guide and pip freeze or the option in setup.py.",
+        "[unknown] stays.",
+    ]
+    plain = clean_document("(a)=\n[x]: https://example.com\n", path="notes.txt")
+    assert _bodies(plain) == ["(a)= [x]: https://example.com"]
 
 
 def test_plain_text_and_code_like_words_keep_their_marks() -> None:
