@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -23,9 +23,11 @@ from retrieval.markdown import (
     definition_label,
     directive_kind,
     fence_opening,
+    is_alert,
     is_option,
     is_target,
     read_inline,
+    unquoted,
 )
 from retrieval.sentences import sentence_spans
 
@@ -173,11 +175,24 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
 
     closers: FenceClosers | None = None  # found when the first fence opens
     lines = body.split("\n")
+    in_comment = False  # inside an HTML comment of several lines
     for n, raw_line in enumerate(lines):
         line = raw_line.strip()
         # Each pattern is tried only on lines opening with its character (millions of
         # lines in a large document).
         first = line[:1]
+        if markdown:
+            if in_comment:
+                in_comment = "-->" not in line
+                continue
+            if first == ">":
+                line = unquoted(line)
+                first = line[:1]
+                if first == "[" and is_alert(line):
+                    continue
+            elif first == "<" and line.startswith("<!--") and "-->" not in line:
+                in_comment = True
+                continue
         is_row = first == "|" and _TABLE_ROW.match(line) is not None
         if not is_row:
             header = row_before = None
@@ -318,6 +333,13 @@ def _join_lines(lines: Sequence[str], vocab: Container[str]) -> str:
     return re.sub(r"[ \t]+", " ", text) if "  " in text or "\t" in text else text
 
 
+def _read_markdown(text: str, labels: Collection[str]) -> str:
+    """A joined block's text as read (:func:`retrieval.markdown.read_inline`), its spaces
+    collapsed where marks stood."""
+    read = read_inline(text, labels)
+    return " ".join(read.split()) if read != text else text
+
+
 def _looks_like_heading(block: list[str], text: str, is_last: bool) -> bool:
     if len(block) != 1 or is_last or not text or not text[0].isupper():
         return False
@@ -352,7 +374,10 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
     for i, block in enumerate(blocks):
         if block[0].startswith("#") and len(block) == 1:
             title = block[0][1:].strip()
-            merged.append((read_inline(title, labels) if markdown else title, True))
+            if markdown:
+                title = read_inline(title, labels).strip()
+            if title:
+                merged.append((title, True))
             continue
         if block[0].startswith(_CODE):
             block[0] = block[0][len(_CODE) :]
@@ -362,12 +387,16 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
         if block[0].startswith(_ITEM):
             block[0] = block[0][len(_ITEM) :]
             text = _join_lines(block, vocab)
-            merged.append((read_inline(text, labels) if markdown else text, False))
-            last_whole = len(merged) - 1
+            text = _read_markdown(text, labels) if markdown else text
+            if text:
+                merged.append((text, False))
+                last_whole = len(merged) - 1
             continue
         text = _join_lines(block, vocab)
         if markdown:
-            text = read_inline(text, labels)
+            text = _read_markdown(text, labels)
+            if not text:  # an HTML comment or tag
+                continue
         # A page break splits running text, never a list item, a table row or code.
         if (merged and not merged[-1][1] and last_whole != len(merged) - 1
                 and _continues(merged[-1][0], text)):

@@ -11,18 +11,22 @@ common in Python projects' docs).
   admonition's body is text like the paragraphs around it (:func:`directive_kind`), a
   table of contents has none, any other's is code; ``:key: value`` lines open its body
   as options, not text (:func:`is_option`).
-- Link reference definitions (``[label]: https://...``) and MyST targets
-  (``(label)=``) are not text (:func:`definition_label`, :func:`is_target`).
+- Link reference definitions (``[label]: https://...``), MyST targets (``(label)=``),
+  GitHub alert labels (``> [!NOTE]``) and blockquote markers are not text
+  (:func:`definition_label`, :func:`is_target`, :func:`is_alert`, :func:`unquoted`).
 - Inline markup loses its marks (:func:`read_inline`): an image keeps its alt text, a link
   its text and a web address in brackets, a reference link its text, a code span its
   content (and a MyST role's ``{ref}`text <target>``` its text), emphasis its words
-  (not inside words: snake_case, 2*3*4). A paragraph is read whole, as a span may open
-  on one line and close on the next; a span is at most 300 characters long, which keeps
-  an unclosed mark in a long paragraph from being matched against all of it.
+  (not inside words: snake_case, 2*3*4), an autolink its address; HTML comments, tags
+  and footnote marks are not text; entities and backslash escapes are the characters
+  they stand for. A paragraph is read whole, as a span may open on one line and close
+  on the next; a span is at most 300 characters long, which keeps an unclosed mark in
+  a long paragraph from being matched against all of it.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
@@ -31,6 +35,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _DEFINITION = re.compile(
     r"^\[([^\]]{1,300})\]:\s*(?:<[^>]*>|\S+)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?$"
 )
+_QUOTE = re.compile(r"^(?:>[ \t]?)+")
+_ALERT = re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]$", re.IGNORECASE)
 _TARGET = re.compile(r"^\([\w.:-]+\)=$")
 _DIRECTIVE = re.compile(r"^(?:`{3,}|~{3,})\s*\{([\w:-]+)\}")
 _OPTION = re.compile(r"^:[\w-]+:(?:\s|$)")
@@ -42,10 +48,18 @@ _TEXT_DIRECTIVES = frozenset({
 })
 _CONTENTS_DIRECTIVES = frozenset({"toctree", "contents", "autosummary"})
 TEXT, CONTENTS, CODE = "text", "contents", "code"
-_MARKS = frozenset("[*_`")
+_MARKS = frozenset("[*_`<&\\")
 
-# A code span, with the MyST role that may stand before it ("{ref}`pip freeze`").
-_CODE_SPAN = re.compile(r"(\{[\w.:-]+\})?(?<!`)(`+)(?!`)(.{1,300}?)(?<!`)\2(?!`)")
+# A backslash escape, or a code span with the MyST role that may stand before it
+# ("{ref}`pip freeze`"): whichever comes first, so an escaped backtick opens no span and
+# a span's backslashes are its own.
+_LITERAL = re.compile(
+    r"\\([!-/:-@\[-`{-~])|(\{[\w.:-]+\})?(?<!`)(`+)(?!`)(.{1,300}?)(?<!`)\3(?!`)"
+)
+_COMMENT = re.compile(r"<!--.{0,2000}?-->")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000}|[\w.+-]{1,200}@[\w-]+(?:\.[\w-]+)+)>")
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,300})?/?>")
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,100}\](?::[ \t]*)?")
 _ROLE_TARGET = re.compile(r"^(.*?\S)\s*<[^<>]*>$")
 _LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _REFERENCE = re.compile(r"!?\[([^\]]{1,300})\](?:\[([^\]]{0,300})\]|(?![(:]))")
@@ -121,6 +135,16 @@ def definition_label(line: str) -> str | None:
     return normalised_label(found.group(1)) if found else None
 
 
+def unquoted(line: str) -> str:
+    """A blockquote's line without its markers ("> > text" -> "text")."""
+    return _QUOTE.sub("", line)
+
+
+def is_alert(line: str) -> bool:
+    """Whether ``line`` is a GitHub alert's label ("[!NOTE]"), which is no text."""
+    return _ALERT.match(line) is not None
+
+
 def is_target(line: str) -> bool:
     """Whether ``line`` is a MyST target ("(install-guide)=")."""
     return _TARGET.match(line) is not None
@@ -136,22 +160,34 @@ def read_inline(text: str, labels: Collection[str] = ()) -> str:
     (:func:`normalised_label`), whose references read as their text."""
     if _MARKS.isdisjoint(text):
         return text
-    held: list[str] = []
+    held: list[str] = []  # what the held-aside spans read as
+    sources: list[str] = []  # and their source, as a reference label holds it
     if _HOLD_OPEN not in text and _HOLD_CLOSE not in text:
-        text = _CODE_SPAN.sub(_holder(held), text)
+        text = _LITERAL.sub(_holder(held, sources), text)
+    if "<" in text:
+        text = _COMMENT.sub("", text)
+        text = _AUTOLINK.sub(r"\1", text)
+        text = _TAG.sub("", text)
     text = _LINK.sub(_link_text, text)
     if labels:
-        text = _REFERENCE.sub(_reference_text(labels), text)
+        text = _REFERENCE.sub(_reference_text(labels, sources), text)
+    text = _FOOTNOTE.sub("", text)
     for pattern, replacement in _EMPHASIS:
         text = pattern.sub(replacement, text)
+    if "&" in text:
+        text = html.unescape(text)
     if held:
         text = _HELD.sub(lambda found: held[int(found.group(1))], text)
     return text
 
 
-def _holder(held: list[str]) -> Callable[[re.Match[str]], str]:
+def _holder(held: list[str], sources: list[str]) -> Callable[[re.Match[str]], str]:
     def hold(found: re.Match[str]) -> str:
-        role, content = found.group(1), found.group(3)
+        escaped, role, content = found.group(1), found.group(2), found.group(4)
+        sources.append(found.group(0))
+        if escaped is not None:
+            held.append(escaped)
+            return f"{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}"
         if len(content) > 2 and content[0] == content[-1] == " " and content.strip():
             content = content[1:-1]
         if role:
@@ -170,10 +206,12 @@ def _link_text(found: re.Match[str]) -> str:
     return f"{text} ({target})"
 
 
-def _reference_text(labels: Collection[str]) -> Callable[[re.Match[str]], str]:
+def _reference_text(
+    labels: Collection[str], sources: list[str]
+) -> Callable[[re.Match[str]], str]:
     def text_of(found: re.Match[str]) -> str:
         text, label = found.group(1), found.group(2)
-        defined = normalised_label(label or text) in labels
-        return text if defined else found.group(0)
+        written = _HELD.sub(lambda held: sources[int(held.group(1))], label or text)
+        return text if normalised_label(written) in labels else found.group(0)
 
     return text_of

@@ -220,6 +220,30 @@ def test_markdown_reference_links_and_myst_targets_and_roles() -> None:
     assert _bodies(plain) == ["(a)= [x]: https://example.com"]
 
 
+def test_markdown_html_autolinks_footnotes_entities_and_escapes() -> None:
+    raw = ("# Team\n\n<!-- tools depend on this list;\nkeep its format -->\n\n<details>\n\n"
+           "<summary>Former members</summary>\n\n* **Ann Lee** <<ann@example.com>> "
+           "(she/her)\n\n</details>\n\nDocs are at <https://example.com/api/>, built with "
+           "GCC 10[^6] &amp; <b>clang</b> `<b>kept</b>`.\n\n"
+           "[^6]: RHEL 8 with gcc-toolset-10.\n\nA \\*literal\\* star and 2 \\< 3.\n")
+    doc = clean_document(raw, path="team.md")
+    assert doc.sections == ("Team",)
+    assert _bodies(doc) == [
+        "Former members",
+        "Ann Lee <ann@example.com> (she/her)",
+        "Docs are at https://example.com/api/, built with GCC 10 & clang <b>kept</b>.",
+        "RHEL 8 with gcc-toolset-10.",
+        "A *literal* star and 2 < 3.",
+    ]
+    quoted = ("> [!TIP]\n> If you build on Windows,\n> enable symlinks.\n>\n> > Nested.\n\n"
+              "<!-- YAML\nadded:\n  - v18.0.0\n-->\n\nSee [`describe()`][] and [it][x].\n\n"
+              "[`describe()`]: #describe\n[x]: #it\n")
+    assert _bodies(clean_document(quoted, path="q.md")) == [
+        "If you build on Windows, enable symlinks.", "Nested.", "See describe() and it."]
+    plain = "Keep <b>tags</b>, &amp; and \\*stars\\* in text.\n"
+    assert _bodies(clean_document(plain, path="a.txt")) == [plain.strip()]
+
+
 def test_plain_text_and_code_like_words_keep_their_marks() -> None:
     raw = "Five * three is [sic] 15, and snake_case_names stay.\n"
     assert _bodies(clean_document(raw, path="a.txt")) == [raw.strip()]
