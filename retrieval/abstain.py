@@ -335,6 +335,7 @@ _DO_OR_MODAL = frozenset({
     "shall",
 })
 _BE = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+_SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "they", "he", "she", "it", "one"})
 _PERFECT = frozenset({"has", "have", "had"})
 _PREPOSITIONS = frozenset({
     "of", "in", "on", "at", "to", "for", "from", "with", "about", "by", "into", "over",
@@ -345,10 +346,11 @@ _PREPOSITIONS = frozenset({
 def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
     """Words a question uses as its verb, by their place in it (no tagger): the word after
     an opening "who" ("Who *led* the call?"), an -ed or -en word after a form of be or
-    have ("have *joined*", "be *sacked*"), and the last word after do or a modal with no
-    preposition between ("What does the bridge *connect*?", "... can they *fly*?", "...
-    could the strike *spread* to?"), or after a form of be when it ends in -ed ("Where was
-    the recording *published*?")."""
+    have ("have *joined*", "be *sacked*"), the word after do or a modal and a subject
+    pronoun ("How do I *install* it?"), else the last word after do or a modal with no
+    preposition between ("What does the bridge *connect*?", "... could the strike *spread*
+    to?"), or after a form of be when it ends in -ed ("Where was the recording
+    *published*?")."""
     words = list(sequence[:40])
     found: set[str] = set()
     if len(words) > 1 and words[0] == "who":
@@ -361,7 +363,9 @@ def predicate_words(sequence: Sequence[str]) -> frozenset[str]:
     for i, word in enumerate(words[:-1]):
         if word in _DO_OR_MODAL or word in _BE:
             rest = words[i + 1 :]
-            if len(rest) >= 2 and _PREPOSITIONS.isdisjoint(rest) and _PERFECT.isdisjoint(rest):
+            if word in _DO_OR_MODAL and len(rest) >= 2 and rest[0] in _SUBJECT_PRONOUNS:
+                found.add(rest[1])  # "How can I *make* ...", "do we *configure* ..."
+            elif len(rest) >= 2 and _PREPOSITIONS.isdisjoint(rest) and _PERFECT.isdisjoint(rest):
                 last = rest[-1]
                 if word in _DO_OR_MODAL or last.endswith("ed"):
                     found.add(last)

@@ -135,6 +135,9 @@ def test_attribute_nouns(question: str, attributes: set[str]) -> None:
         ("Will there be consequences for the officers?", set()),
         ("Which ports could the strike spread to?", {"spread"}),
         ("What is the population of Canada?", set()),
+        ("How can I make installs repeatable?", {"make"}),
+        ("How do we configure a proxy for pip?", {"configure"}),
+        ("Where should you store the token?", {"store"}),
     ],
 )
 def test_predicate_words_by_their_place(question: str, verbs: set[str]) -> None:
