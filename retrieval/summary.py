@@ -29,6 +29,10 @@ _LEANING = re.compile(
     re.IGNORECASE,
 )
 _MIN_WORDS = 6
+# Characters of code and commands, rare in prose: a sentence with more than
+# _CODE_CHARS_PER_WORD of them per word is code, which sums nothing up.
+_CODE_CHARS = frozenset("$=<>{}[]|\\;/_*#~^`")
+_CODE_CHARS_PER_WORD = 0.25
 # General words that name an aspect of a topic rather than the topic itself ("Russia's
 # reaction", "the background"): a document need not contain them to cover the topic.
 _FACETS = (
@@ -171,7 +175,7 @@ class Summarizer:
         return out
 
     def _readability(self, passage_id: int) -> float:
-        """Down-weight fragments and sentences that lean on the one before."""
+        """Down-weight fragments, sentences that lean on the one before, and code."""
         text = self.corpus.text(passage_id)
         factor = 1.0
         if _LEANING.match(text):
@@ -180,6 +184,9 @@ class Summarizer:
             factor *= 0.5
         if text.rstrip().endswith(("?", ":")):
             factor *= 0.5
+        words = len(text.split()) or 1
+        if sum(ch in _CODE_CHARS for ch in text) > _CODE_CHARS_PER_WORD * words:
+            factor *= 0.2
         return factor
 
     # -- topics ------------------------------------------------------------------------------

@@ -106,3 +106,19 @@ def test_cli_summary_json(capsys: pytest.CaptureFixture[str]) -> None:
     # A topic after --docs is not read as a path.
     assert main(["summary", "--json", "--docs", str(ARTICLE), "Russia's", "reaction"]) == 0
     assert json.loads(capsys.readouterr().out)["topic"] == "Russia's reaction"
+
+
+def test_a_section_is_summed_up_by_prose_not_by_its_code(tmp_path: Path) -> None:
+    doc = tmp_path / "bundles.md"
+    doc.write_text(
+        "# Bundles\n\nA bundle packs every dependency into one archive for offline installs.\n\n"
+        "## Creating a bundle\n\n```\n$ tempdir=$(mktemp -d /tmp/bundle-XXXXX)\n"
+        "$ python -m pip wheel -r requirements.txt --wheel-dir=$tempdir\n"
+        "$ (cd \"$tempdir\"; tar -cjvf \"$cwd/bundle.tar.bz2\" *)\n```\n\n"
+        "The bundle is built from the requirements file into a temporary wheel directory.\n",
+        "utf-8")
+    engine = build_engine([doc])
+    quotes = [c.quote for c in Summarizer(index=engine.index).summarize().citations]
+    assert quotes == ["A bundle packs every dependency into one archive for offline installs.",
+                      "The bundle is built from the requirements file into a temporary wheel "
+                      "directory."]
