@@ -100,7 +100,9 @@ class Answer:
     """What the documents say about a question.
 
     ``citations``: the k best quotes, best first. ``shown``: how many of them (the first)
-    a reader is shown, the best and those the model finds close to it; None: all."""
+    a reader is shown, the best and those the model finds close to it; None: all. A
+    reader is not shown a quote twice: of two that hold one another (a fragment's quote
+    takes in the sentence before it), the better one."""
 
     question: str
     answered: bool
@@ -112,7 +114,12 @@ class Answer:
 
     @property
     def shown_citations(self) -> tuple[Citation, ...]:
-        return self.citations if self.shown is None else self.citations[: self.shown]
+        shown: list[Citation] = []
+        for c in self.citations if self.shown is None else self.citations[: self.shown]:
+            if not any(c.source == s.source and (c.quote in s.quote or s.quote in c.quote)
+                       for s in shown):
+                shown.append(c)
+        return tuple(shown)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from retrieval.abstain import (
     within_edits,
 )
 from retrieval.analysis import Analyzer
-from retrieval.answer import Answer, Answerer
+from retrieval.answer import Answer, Answerer, Citation
 from retrieval.corpus import Corpus
 from retrieval.documents import document_from_paragraphs
 from retrieval.engine import Engine, build_engine
@@ -280,6 +281,21 @@ def test_a_missing_verb_is_not_a_missing_topic(engine: Engine) -> None:
     assert verb.answered and "Kerch Strait" in verb.citations[0].quote
     noun = engine.answerer.answer("Who won the football match?")
     assert not noun.answered and noun.missing_terms == ("football",)
+
+
+def test_readers_see_a_sentence_once_though_two_citations_quote_it() -> None:
+    first = "If no credentials are in the URL, pip reads the host's netrc file."
+    fragment = "This behaviour comes from the requests library."
+    cite = partial(Citation, source="Auth", section=None, paragraph=7, weak=False)
+    answer = Answer("Where are netrc credentials read?", True, (
+        cite(quote=first, score=2.0, passage_id=4),
+        cite(quote=f"{first} {fragment}", score=1.9, passage_id=5),  # a fragment's quote
+        cite(quote="Other news.", score=1.8, passage_id=9),
+        cite(quote=first, source="Other", score=1.7, passage_id=30),  # another document
+    ))
+    assert [(c.passage_id, c.source) for c in answer.shown_citations] == [
+        (4, "Auth"), (9, "Auth"), (30, "Other")]
+    assert len(answer.citations) == 4  # programs still get the k best
 
 
 def test_locator_fields(engine: Engine) -> None:
