@@ -170,12 +170,14 @@ class Core:
             question, analyzer=index.analyzer, vocabulary=index.vocabulary
         )
         query, context = question, None
+        frame: tuple[str, ...] | None = None
         if followup and previous is not None:
             # The earlier question's words join the query. When that question named no one,
             # a pronoun points into the cited passage: its names are weaker context.
-            query = followup_query(
+            query, frame = followup_query(
                 question, previous.question, previous.words, previous.names,
                 analyzer=index.analyzer, vocabulary=index.vocabulary,
+                previous_frame=previous.frame,
             )
             replaced = replaces_subject(
                 question, analyzer=index.analyzer, vocabulary=index.vocabulary
@@ -184,7 +186,7 @@ class Core:
                 context = previous.context or None
         k = self.settings.citations_per_answer
         answer = await self._run(lambda: self.engine.answerer.answer(query, k=k, context=context))
-        self._remember(incoming, query, answer, shown=question)
+        self._remember(incoming, query, answer, shown=question, frame=frame)
         return self._answer_reply(answer, followup_of=previous if followup else None), followup
 
     async def _summary(self, incoming: Incoming, topic: str) -> Reply:
@@ -215,14 +217,16 @@ class Core:
         return Reply(ReplyKind.DECLINE, text, weak, notices, tuple(answer.missing_terms))
 
     def _remember(
-        self, incoming: Incoming, question: str, answer: Answer, *, shown: str | None = None
+        self, incoming: Incoming, question: str, answer: Answer, *, shown: str | None = None,
+        frame: tuple[str, ...] | None = None,
     ) -> None:
         analyzer = self.engine.index.analyzer
         quote = answer.citations[0].quote if answer.answered and answer.citations else ""
         words = tuple(content_words(analyzer, question))[:12]
         names = tuple(names_in(analyzer, question))
         turn = Turn(question[:500], quote, words, names, shown=(shown or question)[:200],
-                    context=" ".join(names_in(analyzer, quote[:_CONTEXT_QUOTE_CHARS])))
+                    context=" ".join(names_in(analyzer, quote[:_CONTEXT_QUOTE_CHARS])),
+                    frame=frame)
         self.memory.put(self._thread_key(incoming), turn)
 
     @staticmethod

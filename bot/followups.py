@@ -8,7 +8,8 @@ question ("When?", "How many?") with no words of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 from retrieval.analysis import NAME_PATTERN, Analyzer
 
@@ -56,14 +57,25 @@ def replaces_subject(question: str, *, analyzer: Analyzer, vocabulary: Collectio
     return bool(known) and len(analyzer.words(text, limit=True)) <= 6
 
 
-def followup_query(question: str, previous_question: str, previous_words: Collection[str],
+class FollowupQuery(NamedTuple):
+    text: str  # what to look up
+    # When a new subject that is no name took the earlier question's words: those words,
+    # which the next new subject takes in its turn.
+    frame: tuple[str, ...] | None = None
+
+
+def followup_query(question: str, previous_question: str, previous_words: Sequence[str],
                    previous_names: Collection[str], *, analyzer: Analyzer,
-                   vocabulary: Collection[str]) -> str:
+                   vocabulary: Collection[str],
+                   previous_frame: Sequence[str] | None = None) -> FollowupQuery:
     """The text to look up for a follow-up: the question plus what it leans on.
 
     "And Kiesewetter?" after "Who is Pistorius?" asks the earlier question of a new
-    subject ("Who is Kiesewetter?"); otherwise the earlier question's content words are
-    added to the question ("When did she post it? posted recording").
+    subject ("Who is Kiesewetter?"); a new subject that is no name takes the earlier
+    question's words, or, when that question itself asked of a new subject, its
+    ``previous_frame`` (the words without that subject: "and keyring?" after "what about
+    netrc?" drops netrc). Otherwise the earlier question's content words are added to the
+    question ("When did she post it? posted recording").
     """
     if replaces_subject(question, analyzer=analyzer, vocabulary=vocabulary):
         names = set(previous_names)
@@ -79,11 +91,12 @@ def followup_query(question: str, previous_question: str, previous_words: Collec
 
         frame = re.sub(r"\s+", " ", NAME_PATTERN.sub(swap, previous_question)).strip()
         if replaced[0]:
-            return frame if frame.endswith("?") else frame + "?"
-        return f"{subject} {' '.join(previous_words)}"
+            return FollowupQuery(frame if frame.endswith("?") else frame + "?")
+        words = tuple(previous_words if previous_frame is None else previous_frame)
+        return FollowupQuery(f"{subject} {' '.join(words)}", words)
     own = set(content_words(analyzer, question))
     carried = [w for w in previous_words if w not in own]
-    return f"{question} {' '.join(carried)}"
+    return FollowupQuery(f"{question} {' '.join(carried)}")
 
 
 def leans_on_previous(question: str, *, analyzer: Analyzer, vocabulary: Collection[str]) -> bool:

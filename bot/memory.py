@@ -18,6 +18,9 @@ class Turn:
     names: tuple[str, ...] = ()  # the folded names among them (capitalised mid-sentence)
     shown: str = ""  # the question as the user asked it
     context: str = ""  # what of the cited passage a follow-up may lean on (its names)
+    # For a question that asked the one before of a new subject ("what about netrc?"): the
+    # words it was asked with, without that subject, for the next new subject to take.
+    frame: tuple[str, ...] | None = None
 
 
 class ThreadMemory:

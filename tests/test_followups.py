@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot.core import Core
 from bot.followups import leans_on_previous
 from bot.memory import ThreadMemory, Turn
 from bot.types import Incoming, Platform, Reply, ReplyKind
-from retrieval.engine import Engine
+from retrieval.engine import Engine, build_engine
 
 
 class FakeClock:
@@ -186,3 +187,19 @@ async def test_a_follow_up_after_a_topic_summary(engine: Engine) -> None:
     await ask(core, "summary Russia's reaction")
     reply = await ask(core, "What did Medvedev write?")
     assert "Medvedev" in reply.citations[0].quote and not reply.notices
+
+
+async def test_a_new_subject_replaces_the_last_one_not_joins_it(tmp_path: Path) -> None:
+    doc = tmp_path / "auth.md"
+    doc.write_text(
+        "# Passwords\n\nThe tool authenticates with a password given in the index URL.\n\n"
+        "# netrc\n\nWith no password in the URL, the tool authenticates from the netrc file "
+        "of the user.\n\n# keyring\n\nThe tool can also authenticate with a password kept "
+        "in the keyring of the system.\n", "utf-8")
+    core = make_core(build_engine([doc]))
+    second = await conversation(core, "How does the tool authenticate with a password?",
+                                "what about netrc?")
+    assert "netrc" in second.citations[0].quote
+    third = await ask(core, "and keyring?")
+    assert "keyring" in third.citations[0].quote
+    assert not any("netrc" in c.quote for c in third.citations)
