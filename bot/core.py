@@ -182,7 +182,9 @@ class Core:
             replaced = replaces_subject(
                 question, analyzer=index.analyzer, vocabulary=index.vocabulary
             )
-            if not previous.names and not replaced:
+            if frame is not None:
+                context = " ".join(frame) or None
+            elif not previous.names and not replaced:
                 context = previous.context or None
         k = self.settings.citations_per_answer
         answer = await self._run(lambda: self.engine.answerer.answer(query, k=k, context=context))

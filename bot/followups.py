@@ -59,8 +59,9 @@ def replaces_subject(question: str, *, analyzer: Analyzer, vocabulary: Collectio
 
 class FollowupQuery(NamedTuple):
     text: str  # what to look up
-    # When a new subject that is no name took the earlier question's words: those words,
-    # which the next new subject takes in its turn.
+    # When a new subject that is no name is asked of the earlier question's words: those
+    # words, weaker evidence than the subject's (the answerer's context), which the next
+    # new subject takes in its turn.
     frame: tuple[str, ...] | None = None
 
 
@@ -71,11 +72,11 @@ def followup_query(question: str, previous_question: str, previous_words: Sequen
     """The text to look up for a follow-up: the question plus what it leans on.
 
     "And Kiesewetter?" after "Who is Pistorius?" asks the earlier question of a new
-    subject ("Who is Kiesewetter?"); a new subject that is no name takes the earlier
-    question's words, or, when that question itself asked of a new subject, its
-    ``previous_frame`` (the words without that subject: "and keyring?" after "what about
-    netrc?" drops netrc). Otherwise the earlier question's content words are added to the
-    question ("When did she post it? posted recording").
+    subject ("Who is Kiesewetter?"); a new subject that is no name is looked up with the
+    earlier question's words as its frame, or, when that question itself asked of a new
+    subject, with its ``previous_frame`` (the words without that subject: "and keyring?"
+    after "what about netrc?" drops netrc). Otherwise the earlier question's content words
+    are added to the question ("When did she post it? posted recording").
     """
     if replaces_subject(question, analyzer=analyzer, vocabulary=vocabulary):
         names = set(previous_names)
@@ -93,7 +94,7 @@ def followup_query(question: str, previous_question: str, previous_words: Sequen
         if replaced[0]:
             return FollowupQuery(frame if frame.endswith("?") else frame + "?")
         words = tuple(previous_words if previous_frame is None else previous_frame)
-        return FollowupQuery(f"{subject} {' '.join(words)}", words)
+        return FollowupQuery(subject, words)
     own = set(content_words(analyzer, question))
     carried = [w for w in previous_words if w not in own]
     return FollowupQuery(f"{question} {' '.join(carried)}")
