@@ -214,7 +214,7 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
         opening = fence_opening(line) if first in _FENCE_START else None
         if opening:
             if closers is None:
-                closers = FenceClosers([raw.strip() for raw in lines])
+                closers = FenceClosers(lines)
             if closers.closed_after(n, opening):
                 flush()
                 kind = directive_kind(line) if markdown else None

@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 _DEFINITION = re.compile(
@@ -104,12 +104,13 @@ def is_option(line: str) -> bool:
 
 
 class FenceClosers:
-    """Where the lines that can close a fence stand in a text's (stripped) lines."""
+    """Where the lines that can close a fence stand in a text's lines."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Iterable[str]) -> None:
         self._at: dict[str, list[int]] = {"`": [], "~": []}
         lengths: dict[str, list[int]] = {"`": [], "~": []}
-        for n, line in enumerate(lines):
+        for n, raw in enumerate(lines):
+            line = raw.strip()
             mark = line[:1]
             if mark in self._at and len(line) >= 3 and not line.strip(mark):
                 self._at[mark].append(n)
