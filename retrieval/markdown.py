@@ -59,6 +59,8 @@ _LITERAL = re.compile(
 _COMMENT = re.compile(r"<!--.{0,2000}?-->")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000}|[\w.+-]{1,200}@[\w-]+(?:\.[\w-]+)+)>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,300})?/?>")
+# As CommonMark reads them: with their semicolon ("AT&T", "?a=1&copy=2" stay as written).
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,100}\](?::[ \t]*)?")
 _ROLE_TARGET = re.compile(r"^(.*?\S)\s*<[^<>]*>$")
 _LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
@@ -68,8 +70,8 @@ _EMPHASIS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w*])\*(?=\S)(.{1,300}?)(?<=\S)\*(?![\w*])"), r"\1"),
     (re.compile(r"(?<![\w_])_(?=\S)(.{1,300}?)(?<=\S)_(?![\w_])"), r"\1"),
 )
-# Code spans stand aside as these while links and emphasis are read (private-use
-# characters, so no mark or word character of the text is taken for them).
+# Code spans and escaped characters stand aside as these while the rest is read
+# (private-use characters, so no mark or word character of the text is taken for them).
 _HOLD_OPEN, _HOLD_CLOSE = "\ue000", "\ue001"
 _HELD = re.compile(f"{_HOLD_OPEN}(\\d+){_HOLD_CLOSE}")
 
@@ -176,7 +178,7 @@ def read_inline(text: str, labels: Collection[str] = ()) -> str:
     for pattern, replacement in _EMPHASIS:
         text = pattern.sub(replacement, text)
     if "&" in text:
-        text = html.unescape(text)
+        text = _ENTITY.sub(lambda found: html.unescape(found.group(0)), text)
     if held:
         text = _HELD.sub(lambda found: held[int(found.group(1))], text)
     return text

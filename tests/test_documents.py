@@ -224,14 +224,15 @@ def test_markdown_html_autolinks_footnotes_entities_and_escapes() -> None:
     raw = ("# Team\n\n<!-- tools depend on this list;\nkeep its format -->\n\n<details>\n\n"
            "<summary>Former members</summary>\n\n* **Ann Lee** <<ann@example.com>> "
            "(she/her)\n\n</details>\n\nDocs are at <https://example.com/api/>, built with "
-           "GCC 10[^6] &amp; <b>clang</b> `<b>kept</b>`.\n\n"
+           "GCC 10[^6] &amp; <b>clang</b> `<b>kept</b>` at AT&T (?a=1&copy=2).\n\n"
            "[^6]: RHEL 8 with gcc-toolset-10.\n\nA \\*literal\\* star and 2 \\< 3.\n")
     doc = clean_document(raw, path="team.md")
     assert doc.sections == ("Team",)
     assert _bodies(doc) == [
         "Former members",
         "Ann Lee <ann@example.com> (she/her)",
-        "Docs are at https://example.com/api/, built with GCC 10 & clang <b>kept</b>.",
+        "Docs are at https://example.com/api/, built with GCC 10 & clang <b>kept</b> at AT&T "
+        "(?a=1&copy=2).",
         "RHEL 8 with gcc-toolset-10.",
         "A *literal* star and 2 < 3.",
     ]
