@@ -187,16 +187,15 @@ def read_inline(text: str, labels: Collection[str] = ()) -> str:
 def _holder(held: list[str], sources: list[str]) -> Callable[[re.Match[str]], str]:
     def hold(found: re.Match[str]) -> str:
         escaped, role, content = found.group(1), found.group(2), found.group(4)
-        sources.append(found.group(0))
         if escaped is not None:
-            held.append(escaped)
-            return f"{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}"
-        if len(content) > 2 and content[0] == content[-1] == " " and content.strip():
-            content = content[1:-1]
-        if role:
+            content = escaped
+        elif role:
             target = _ROLE_TARGET.match(content)
             content = target.group(1) if target else content.strip("<>")
+        elif len(content) > 2 and content[0] == content[-1] == " " and content.strip():
+            content = content[1:-1]  # "`` `x` ``" holds "`x`"
         held.append(content)
+        sources.append(found.group(0))
         return f"{_HOLD_OPEN}{len(held) - 1}{_HOLD_CLOSE}"
 
     return hold
