@@ -53,11 +53,15 @@ _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 _TABLE_RULE = re.compile(r"^\|[\s:|-]*-[\s:|-]*\|$")
 _FENCE_START = frozenset("`~")
-_RULE = re.compile(r"^(?:={3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_RULE_START = frozenset("=-*_")
+_RULE = re.compile(r"^(?:={3,}|~{3,}|\^{3,}|(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_RULE_START = frozenset("=-*_~^")
+_UNDERLINES = frozenset("=-~^")  # under a line of text, a heading's (also reStructuredText's)
+# A line that ends one sentence and begins another ("... only. See below") is no heading.
+_TWO_SENTENCES = re.compile(r"[a-z]{3}[.!?]\s+[A-Z]")
 _ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item or table row (see _blocks)
 _CODE = "\x01"  # marks a block's first line as a fenced code block's (see _blocks)
+_INDENTED = "\x02"  # marks a block whose first line is indented: a command or quote, no heading
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
 # Above this many paragraphs a document keeps them as arrays (retrieval/paragraphs.py).
@@ -236,7 +240,8 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
                 continue
             if first == "(" and is_target(line):
                 continue
-        heading = _MD_HEADING.match(line)
+        indented = raw_line[:1] == "\t" or raw_line.startswith("    ")
+        heading = _MD_HEADING.match(line) if first == "#" and not indented else None
         if heading:
             flush()
             blocks.append(["#" + heading.group(2)])
@@ -244,8 +249,8 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
             continue
         if first in _RULE_START and _RULE.match(line):
             # Under a line of text, "=====" or "-----" makes it a heading; alone, a rule.
-            if current and first in "=-" and not current[0].startswith(_ITEM):
-                title = current.pop()
+            if current and first in _UNDERLINES and not current[0].startswith(_ITEM):
+                title = current.pop().lstrip(_INDENTED)
                 flush()
                 blocks.append(["#" + title])
                 marked = True
@@ -271,6 +276,8 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
                      or _ends_sentence(current[-1], markdown=markdown)):
             flush()
             line = _ITEM + line[item.end() :]
+        elif indented and not current:
+            line = _INDENTED + line
         current.append(line)
     flush()
     return _Blocks(blocks, labels, marked)
@@ -343,7 +350,7 @@ def _read_markdown(text: str, labels: Collection[str]) -> str:
 def _looks_like_heading(block: list[str], text: str, is_last: bool) -> bool:
     if len(block) != 1 or is_last or not text or not text[0].isupper():
         return False
-    if len(text.split()) > _MAX_HEADING_WORDS:
+    if len(text.split()) > _MAX_HEADING_WORDS or _TWO_SENTENCES.search(text):
         return False
     return text.endswith(("?", ":")) or text[-1] not in _TERMINAL + ",;"
 
@@ -392,6 +399,9 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
                 merged.append((text, False))
                 last_whole = len(merged) - 1
             continue
+        indented_block = block[0].startswith(_INDENTED)
+        if indented_block:
+            block[0] = block[0][len(_INDENTED) :]
         text = _join_lines(block, vocab)
         if markdown:
             text = _read_markdown(text, labels)
@@ -405,7 +415,8 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
             merged[-1] = (text, False)
             continue
         following = blocks[i + 1][0] if i + 1 < len(blocks) else ""
-        heading = plain_headings and _looks_like_heading(block, text, i == len(blocks) - 1)
+        heading = (plain_headings and not indented_block
+                   and _looks_like_heading(block, text, i == len(blocks) - 1))
         # A short line whose sentence goes on after a page break is no heading.
         heading = heading and not (text[-1] not in "?:" and following[:1].islower())
         merged.append((text, heading))

@@ -271,6 +271,25 @@ def test_underlined_headings_and_rules() -> None:
                                                             "Usage"]
 
 
+def test_plain_text_headings_commands_and_underlines() -> None:
+    # An indented line is a command or a quote, never a heading; a line of two sentences
+    # is no heading; "~" and "^" underline headings as "=" and "-" do (reStructuredText).
+    raw = (" Regression tests\n ~~~~~~~~~~~~~~~~\n\nEach change comes with a test.\n\n"
+           "Run all tests as root:\n\n\t# cd tests\n\t# ./run.sh --parallel\n\n"
+           "\tAlternatively using sudo:\n\n\t$ sudo make check\n\n"
+           "The exclude list is read by the script only. See below\n\n\tTS_OPT_fake=\n\n"
+           "environment variable which skips tests.\n\nSubsets\n^^^^^^^\n\n"
+           "Run one directory.\n")
+    doc = clean_document(raw, path="howto-tests.txt")
+    assert doc.sections == ("Regression tests", "Run all tests as root:", "Subsets")
+    assert _bodies(doc) == [
+        "Each change comes with a test.", "# cd tests # ./run.sh --parallel",
+        "Alternatively using sudo:", "$ sudo make check",
+        "The exclude list is read by the script only. See below",
+        "TS_OPT_fake= environment variable which skips tests.", "Run one directory.",
+    ]
+
+
 def test_front_matter_gives_title_and_url() -> None:
     raw = "---\ntitle: A Better Title\nurl: https://example.org/x\n---\nBody text here."
     doc = clean_document(raw, path="file-name.txt")
