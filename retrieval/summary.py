@@ -128,9 +128,12 @@ class Summarizer:
         for section, members in sections.items():
             if section is None and lede in members:
                 continue  # the lede speaks for the text before the first heading
-            best = self._most_central(graph, members, document)
+            # Under a heading, the lede is already chosen: the section's next best joins it.
+            best = self._most_central(graph, [i for i in members if i != lede], document)
             if best is not None:
-                picks.append((graph.rank_of(best), best))
+                # Past the cap, sections whose best reads as prose win over lists of
+                # names, addresses or commands.
+                picks.append((graph.rank_of(best) * self._readability(best), best))
         if not sections or (len(sections) == 1 and None in sections):
             # No headings: the most central sentences, spread over paragraphs.
             picks = [(graph.rank_of(i), i) for i in self._spread(graph, ids, lede, document)]

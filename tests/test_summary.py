@@ -122,3 +122,19 @@ def test_a_section_is_summed_up_by_prose_not_by_its_code(tmp_path: Path) -> None
     assert quotes == ["A bundle packs every dependency into one archive for offline installs.",
                       "The bundle is built from the requirements file into a temporary wheel "
                       "directory."]
+
+
+def test_past_the_cap_prose_sections_win_over_lists_of_addresses(tmp_path: Path) -> None:
+    people = "\n".join(f"* [dev{n}](https://example.com/dev{n}) - Dev {n} <dev{n}@example.com>"
+                       for n in range(6))
+    doc = tmp_path / "project.md"
+    doc.write_text(
+        "# Project\n\nThe project builds a fast runtime for scripts on servers.\n\n"
+        f"## Maintainers\n\n{people}\n\n## Releases\n\n"
+        "The project releases a new runtime version every six months for servers.\n\n"
+        f"## Emeriti\n\n{people}\n\n## Building\n\n"
+        "The runtime builds from source on servers with a recent compiler.\n", "utf-8")
+    engine = build_engine([doc])
+    quotes = [c.quote for c in Summarizer(index=engine.index, max_sentences=3)
+              .summarize().citations]
+    assert len(quotes) == 3 and not any("@example.com" in q for q in quotes)
