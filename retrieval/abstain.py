@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from retrieval.analysis import clip
+from retrieval.analysis import COURTESY_WORDS, clip
 from retrieval.answer_type import (
     DATE,
     DIGITS,
@@ -160,7 +160,7 @@ class Abstainer:
             if words is None:
                 words = memo[raw] = analyzer.words(raw)
             for word in words:
-                if word in stop or word in seen or word in skip:
+                if word in stop or word in seen or word in skip or word in COURTESY_WORDS:
                     continue
                 is_name = n > 0 and raw[:1].isupper()
                 seen[word] = (raw if len(words) == 1 else word, is_name)

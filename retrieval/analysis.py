@@ -16,6 +16,10 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 NAME_PATTERN = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'’-]+)")
 # Bounds the work one question can cause, whatever its length.
 MAX_ANALYZED_CHARS = 4000
+# A question's courtesy ("hey, ... please?", "thanks!"): never what it asks about, though
+# documents use the words too ("please report ...").
+COURTESY_WORDS = frozenset({"please", "pls", "plz", "hi", "hello", "hey", "thanks", "thank",
+                            "thx", "cheers"})
 
 
 _CUT_WORD = re.compile(r"[^\W_]+\Z", re.UNICODE)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from retrieval.analysis import Analyzer, clip, fold
+from retrieval.analysis import COURTESY_WORDS, Analyzer, clip, fold
 from retrieval.answer_type import FULL_NAME, NAME, UNIT, QuestionType, question_type
 
 _RAW_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -426,7 +426,8 @@ def question_profile(
     """
     all_words = analyzer.words(question, limit=True)
     stop = analyzer.stopwords
-    content = list(dict.fromkeys(w for w in all_words if w not in stop))
+    content = list(dict.fromkeys(w for w in all_words
+                                 if w not in stop and w not in COURTESY_WORDS))
     scale = [1.0] * len(content)
     if context:
         extra = [w for w in analyzer.words(context, limit=True) if w not in stop]

@@ -101,6 +101,25 @@ def test_request_words_the_documents_hold_are_content(tmp_path: Path) -> None:
     assert not declined.answered and "weather" in declined.missing_terms
 
 
+def test_courtesy_words_are_never_content(tmp_path: Path) -> None:
+    # The documents say "please" and "thanks" too; a question's courtesy is not what it
+    # asks about, so it neither ranks nor weighs in the verdict.
+    (tmp_path / "upgrading.md").write_text(
+        "# Upgrading\n\nUpgrade the tool by running its installer again.\n\n"
+        "Upgrades keep your settings.\n", "utf-8")
+    (tmp_path / "help.md").write_text(
+        "# Help\n\nIf you want to learn how to use the tool, please read the guide.\n\n"
+        "Please report security issues by e-mail, thanks.\n\nThanks to all who helped.\n",
+        "utf-8")
+    (tmp_path / "install.md").write_text(
+        "# Install\n\nInstall the tool from the package index.\n", "utf-8")
+    engine = build_engine([tmp_path])
+    for question in ("hey, can you tell me how to upgrade the tool please?",
+                     "Thanks! How do I upgrade the tool, please?"):
+        answer = engine.answerer.answer(question)
+        assert answer.answered and "Upgrade the tool" in answer.citations[0].quote
+
+
 def test_an_attribute_stated_without_its_name_is_still_answered(engine: Engine) -> None:
     answer = engine.answerer.answer("What is the role of Peskov?")
     assert answer.answered and answer.missing_terms == ("role",)
