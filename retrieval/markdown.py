@@ -63,6 +63,9 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,300})?/?>")
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,100}\](?::[ \t]*)?")
 _ROLE_TARGET = re.compile(r"^(.*?\S)\s*<[^<>]*>$")
+_IMAGE = re.compile(r"!\[([^\]]{0,300})\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+# A link whose text is only an image reads as the image (no address).
+_BADGE = re.compile(r"\[!\[([^\]]{0,300})\]\([^)\s]*(?:\s+\"[^\"]*\")?\)\]\([^)\s]*\)")
 _LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _REFERENCE = re.compile(r"!?\[([^\]]{1,300})\](?:\[([^\]]{0,300})\]|(?![(:]))")
 _EMPHASIS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -171,6 +174,9 @@ def read_inline(text: str, labels: Collection[str] = ()) -> str:
         text = _COMMENT.sub("", text)
         text = _AUTOLINK.sub(r"\1", text)
         text = _TAG.sub("", text)
+    if "![" in text:  # images first: a link's text may be one (a badge)
+        text = _BADGE.sub(r"\1", text)
+        text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(_link_text, text)
     if labels:
         text = _REFERENCE.sub(_reference_text(labels, sources), text)
@@ -202,8 +208,8 @@ def _holder(held: list[str], sources: list[str]) -> Callable[[re.Match[str]], st
 
 
 def _link_text(found: re.Match[str]) -> str:
-    image, text, target = found.group(1), found.group(2), found.group(3)
-    if image or not target.startswith(("http://", "https://")) or target == text:
+    text, target = found.group(2), found.group(3)
+    if not target.startswith(("http://", "https://")) or target == text:
         return text or target
     return f"{text} ({target})"
 

@@ -205,6 +205,15 @@ def test_myst_directives_admonitions_are_text_contents_are_not() -> None:
     assert _bodies(txt) == ["A `note`."]
 
 
+def test_markdown_badges_read_as_their_alt_text() -> None:
+    raw = ("# Widget ![build](https://img.example/b.svg) "
+           "[![PyPI](https://img.example/v.svg)](https://pypi.org/project/widget)\n\n"
+           "See the [![logo](l.png) home page](https://widget.example) for more.\n")
+    doc = clean_document(raw, path="README.md")
+    assert doc.sections == ("Widget build PyPI",)
+    assert _bodies(doc) == ["See the logo home page (https://widget.example) for more."]
+
+
 def test_markdown_reference_links_and_myst_targets_and_roles() -> None:
     raw = ("(install-guide)=\n# Install\n\n[pip-tools] builds on pip; see the [guide][g] "
            "and {ref}`pip freeze` or {ref}`the option <install_--no-deps>` in "
