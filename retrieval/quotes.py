@@ -1,4 +1,5 @@
-"""Quote spans: a sentence, extended to the previous one when it cannot stand alone."""
+"""Quote spans: a sentence, extended to the previous one when it cannot stand alone, and
+to the next one when it asks a question (a FAQ's "Q: ...? A: ...")."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ _PRONOUN_START = re.compile(
     r"such)\b",
     re.IGNORECASE,
 )
+_QUESTION_CLOSERS = "\"'”’)*_ "  # what may close a question after its mark
 _OPENING = "“‘"
 _CLOSING = "”’"
 
@@ -46,18 +48,28 @@ def _continues_quotation(text: str) -> bool:
 
 def quote_span(corpus: Corpus, passage_id: int) -> tuple[int, int]:
     """Offsets (into the document's text) of the quote for a passage; a fragment takes in
-    the sentence before it unless the two together would pass ``MAX_SENTENCE_CHARS`` (the
-    pieces of a run of text without sentence punctuation all open in lower case)."""
+    the sentence before it, and a question the sentence after it (its answer), unless the
+    two together would pass ``MAX_SENTENCE_CHARS`` (the pieces of a run of text without
+    sentence punctuation all open in lower case)."""
     start = int(corpus.starts[passage_id])
     end = int(corpus.ends[passage_id])
-    previous = passage_id - 1
+    key = corpus.paragraph_keys[passage_id]
+    previous, following = passage_id - 1, passage_id + 1
+    text = corpus.text(passage_id)
     if (
         previous >= 0
-        and corpus.paragraph_keys[previous] == corpus.paragraph_keys[passage_id]
+        and corpus.paragraph_keys[previous] == key
         and end - int(corpus.starts[previous]) <= MAX_SENTENCE_CHARS
-        and is_fragment(corpus.text(passage_id))
+        and is_fragment(text)
     ):
         start = int(corpus.starts[previous])
+    elif (
+        following < len(corpus)
+        and text.rstrip(_QUESTION_CLOSERS).endswith("?")
+        and corpus.paragraph_keys[following] == key
+        and int(corpus.ends[following]) - start <= MAX_SENTENCE_CHARS
+    ):
+        end = int(corpus.ends[following])
     return start, end
 
 

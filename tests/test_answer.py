@@ -379,6 +379,21 @@ def test_fragments_extend_to_the_previous_sentence() -> None:
     )
 
 
+def test_a_question_in_the_documents_is_quoted_with_its_answer() -> None:
+    doc = document_from_paragraphs(
+        [
+            "Q: Does the toolkit work on Windows? A: Yes, Windows 10 and later are supported.",
+            "Q: How do I change the theme? A: Set the theme option in the settings file.",
+            "The toolkit draws widgets on the screen.",
+        ],
+        title="FAQ",
+    )
+    index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
+    answer = Answerer(index=index).answer("Does the toolkit work on Windows?")
+    assert answer.citations[0].quote == (
+        "Q: Does the toolkit work on Windows? A: Yes, Windows 10 and later are supported.")
+
+
 def engine_analyzer():  # type: ignore[no-untyped-def]
     from retrieval.analysis import Analyzer
 
