@@ -18,6 +18,7 @@ from retrieval.errors import DocumentError
 from retrieval.markdown import (
     CONTENTS,
     TEXT,
+    CommentClosers,
     FenceClosers,
     closes_fence,
     definition_label,
@@ -180,6 +181,7 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
     closers: FenceClosers | None = None  # found when the first fence opens
     lines = body.split("\n")
     in_comment = False  # inside an HTML comment of several lines
+    comments: CommentClosers | None = None  # found when the first such comment opens
     for n, raw_line in enumerate(lines):
         line = raw_line.strip()
         # Each pattern is tried only on lines opening with its character (millions of
@@ -195,8 +197,11 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
                 if first == "[" and is_alert(line):
                     continue
             elif first == "<" and line.startswith("<!--") and "-->" not in line:
-                in_comment = True
-                continue
+                if comments is None:
+                    comments = CommentClosers(lines)
+                if comments.closed_after(n):
+                    in_comment = True
+                    continue
         is_row = first == "|" and _TABLE_ROW.match(line) is not None
         if not is_row:
             header = row_before = None

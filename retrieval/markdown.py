@@ -135,6 +135,17 @@ class FenceClosers:
         return k < len(self._longest[mark]) and self._longest[mark][k] >= len(fence)
 
 
+class CommentClosers:
+    """Where the lines that close an HTML comment ("-->") stand in a text's lines: a
+    comment that no line closes hides nothing (as with :class:`FenceClosers`)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._at = [n for n, line in enumerate(lines) if "-->" in line]
+
+    def closed_after(self, line_number: int) -> bool:
+        return bisect_right(self._at, line_number) < len(self._at)
+
+
 def definition_label(line: str) -> str | None:
     """The label ``line`` defines as a link reference definition, normalised, or None."""
     found = _DEFINITION.match(line)

@@ -250,6 +250,9 @@ def test_markdown_html_autolinks_footnotes_entities_and_escapes() -> None:
               "[`describe()`]: #describe\n[x]: #it\n")
     assert _bodies(clean_document(quoted, path="q.md")) == [
         "If you build on Windows, enable symlinks.", "Nested.", "See describe() and it."]
+    unclosed = "Intro line.\n\n<!-- a note that never closes\n\nThe body goes on.\n"
+    assert _bodies(clean_document(unclosed, path="u.md")) == [
+        "Intro line.", "<!-- a note that never closes", "The body goes on."]
     plain = "Keep <b>tags</b>, &amp; and \\*stars\\* in text.\n"
     assert _bodies(clean_document(plain, path="a.txt")) == [plain.strip()]
 
