@@ -34,6 +34,12 @@ _NON_ANAPHORIC = re.compile(
 )
 
 _SHORT_WORDS = 4
+# Forms of be, do and have and the modals: the verb of a short question that makes it a
+# whole clause.
+_VERBS = frozenset({
+    "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "has", "have", "had",
+    "can", "could", "will", "would", "shall", "should", "may", "might", "must",
+})
 
 
 def content_words(analyzer: Analyzer, text: str) -> list[str]:
@@ -119,4 +125,7 @@ def leans_on_previous(question: str, *, analyzer: Analyzer, vocabulary: Collecti
     for match in _ANAPHOR.finditer(scrubbed):
         if not any(name.start() < match.start() for name in names):
             return True  # a pronoun whose antecedent is not in the question itself
-    return len(words) <= _SHORT_WORDS and len(known) <= 1 and not names
+    # A short phrase leans back ("Which channel?"); a whole clause does not ("Who is the
+    # chancellor?").
+    return (len(words) <= _SHORT_WORDS and len(known) <= 1 and not names
+            and _VERBS.isdisjoint(words))

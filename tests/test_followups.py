@@ -166,6 +166,8 @@ def test_thread_memory_lru_and_ttl() -> None:
         ("Who said that Germany is preparing for war?", False),
         ("What is the population of Canada?", False),
         ("Tell me a joke about cats", False),
+        ("who is the chancellor", False),
+        ("Where is the bridge?", False),
     ],
 )
 def test_leans_on_previous(engine: Engine, question: str, leans: bool) -> None:
