@@ -364,34 +364,27 @@ def test_fragments_extend_to_the_previous_sentence() -> None:
     assert is_fragment("and then it ended.")
     assert not is_fragment("Scholz refused.")
     assert not is_fragment('"A number of conversations," he said.')
-    doc = document_from_paragraphs(
-        [
-            "Marie Curie won two prizes in physics. She was born in Warsaw.",
-            "Pierre Curie studied crystals.",
-            "The couple worked in Paris.",
-        ],
-        title="Curie",
-    )
-    index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
-    answer = Answerer(index=index).answer("Where was the scientist born?")
-    assert answer.citations[0].quote == (
+    paragraphs = ["Marie Curie won two prizes in physics. She was born in Warsaw.",
+                  "Pierre Curie studied crystals.", "The couple worked in Paris."]
+    assert _first_quote(paragraphs, "Where was the scientist born?") == (
         "Marie Curie won two prizes in physics. She was born in Warsaw."
     )
 
 
 def test_a_question_in_the_documents_is_quoted_with_its_answer() -> None:
-    doc = document_from_paragraphs(
-        [
-            "Q: Does the toolkit work on Windows? A: Yes, Windows 10 and later are supported.",
-            "Q: How do I change the theme? A: Set the theme option in the settings file.",
-            "The toolkit draws widgets on the screen.",
-        ],
-        title="FAQ",
-    )
-    index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
-    answer = Answerer(index=index).answer("Does the toolkit work on Windows?")
-    assert answer.citations[0].quote == (
+    paragraphs = [
+        "Q: Does the toolkit work on Windows? A: Yes, Windows 10 and later are supported.",
+        "Q: How do I change the theme? A: Set the theme option in the settings file.",
+        "The toolkit draws widgets on the screen.",
+    ]
+    assert _first_quote(paragraphs, "Does the toolkit work on Windows?") == (
         "Q: Does the toolkit work on Windows? A: Yes, Windows 10 and later are supported.")
+
+
+def _first_quote(paragraphs: list[str], question: str) -> str:
+    doc = document_from_paragraphs(paragraphs, title="Notes")
+    index = BM25Index(corpus=Corpus([doc]), analyzer=engine_analyzer())
+    return Answerer(index=index).answer(question).citations[0].quote
 
 
 def engine_analyzer():  # type: ignore[no-untyped-def]
