@@ -62,6 +62,7 @@ _TWO_SENTENCES = re.compile(r"[a-z]{3}[.!?]\s+[A-Z]")
 _ITEM_START = frozenset("-*+•")
 _ITEM = "\x00"  # marks a block's first line as a list item or table row (see _blocks)
 _CODE = "\x01"  # marks a block's first line as a fenced code block's (see _blocks)
+_CENTRED = " " * 8
 _INDENTED = "\x02"  # marks a block whose first line is indented: a command or quote, no heading
 _TERMINAL = ".!?…\"'”’)]"
 _MAX_HEADING_WORDS = 12
@@ -245,7 +246,10 @@ def _blocks(body: str, *, markdown: bool = False) -> _Blocks:
                 continue
             if first == "(" and is_target(line):
                 continue
-        indented = raw_line[:1] == "\t" or raw_line.startswith("    ")
+        # Indented by a tab or four to seven spaces: a command or a quote (deeper, a line
+        # is centred, as plain-text titles are).
+        indented = raw_line[:1] == "\t" or (raw_line.startswith("    ")
+                                            and not raw_line.startswith(_CENTRED))
         heading = _MD_HEADING.match(line) if first == "#" and not indented else None
         if heading:
             flush()

@@ -284,18 +284,21 @@ def test_underlined_headings_and_rules() -> None:
 
 
 def test_plain_text_headings_commands_and_underlines() -> None:
-    # An indented line is a command or a quote, never a heading; a line of two sentences
-    # is no heading; "~" and "^" underline headings as "=" and "-" do (reStructuredText).
+    # A line indented by a tab or four to seven spaces is a command or a quote, never a
+    # heading (a centred one is); a line of two sentences is no heading; "~" and "^"
+    # underline headings as "=" and "-" do (reStructuredText).
     raw = (" Regression tests\n ~~~~~~~~~~~~~~~~\n\nEach change comes with a test.\n\n"
+           "                    Preamble\n\nThe tests guard every release.\n\n"
            "Run all tests as root:\n\n\t# cd tests\n\t# ./run.sh --parallel\n\n"
            "\tAlternatively using sudo:\n\n\t$ sudo make check\n\n"
            "The exclude list is read by the script only. See below\n\n\tTS_OPT_fake=\n\n"
            "environment variable which skips tests.\n\nSubsets\n^^^^^^^\n\n"
            "Run one directory.\n")
     doc = clean_document(raw, path="howto-tests.txt")
-    assert doc.sections == ("Regression tests", "Run all tests as root:", "Subsets")
+    assert doc.sections == ("Regression tests", "Preamble", "Run all tests as root:", "Subsets")
     assert _bodies(doc) == [
-        "Each change comes with a test.", "# cd tests # ./run.sh --parallel",
+        "Each change comes with a test.", "The tests guard every release.",
+        "# cd tests # ./run.sh --parallel",
         "Alternatively using sudo:", "$ sudo make check",
         "The exclude list is read by the script only. See below",
         "TS_OPT_fake= environment variable which skips tests.", "Run one directory.",
