@@ -96,9 +96,9 @@ def followup_query(question: str, previous_question: str, previous_words: Sequen
             replaced[0] = True
             return subject if first else ""
 
-        frame = re.sub(r"\s+", " ", NAME_PATTERN.sub(swap, previous_question)).strip()
+        asked = re.sub(r"\s+", " ", NAME_PATTERN.sub(swap, previous_question)).strip()
         if replaced[0]:
-            return FollowupQuery(frame if frame.endswith("?") else frame + "?")
+            return FollowupQuery(asked if asked.endswith("?") else asked + "?")
         words = tuple(previous_words if previous_frame is None else previous_frame)
         return FollowupQuery(subject, words)
     own = set(content_words(analyzer, question))
