@@ -102,7 +102,9 @@ def followup_query(question: str, previous_question: str, previous_words: Sequen
         words = tuple(previous_words if previous_frame is None else previous_frame)
         return FollowupQuery(subject, words)
     own = set(content_words(analyzer, question))
-    carried = [w for w in previous_words if w not in own]
+    # Only words the documents hold: one they lack would be missing again, and decline.
+    carried = [w for w in previous_words
+               if w not in own and analyzer.stem(w) in vocabulary]
     return FollowupQuery(f"{question} {' '.join(carried)}")
 
 

@@ -191,6 +191,16 @@ async def test_a_follow_up_after_a_topic_summary(engine: Engine) -> None:
     assert "Medvedev" in reply.citations[0].quote and not reply.notices
 
 
+async def test_a_follow_up_carries_only_words_the_documents_hold(engine: Engine) -> None:
+    core = make_core(engine)
+    # "wtf" is no word of the documents: carried into the follow-up, it would be missing
+    # there too, and the follow-up declined.
+    first = await ask(core, "wtf, who posted the recording?")
+    assert first.kind is ReplyKind.DECLINE
+    reply = await ask(core, "When did she post it?")
+    assert reply.answered and "March 1" in reply.citations[0].quote
+
+
 async def test_a_new_subject_replaces_the_last_one_not_joins_it(tmp_path: Path) -> None:
     doc = tmp_path / "auth.md"
     doc.write_text(
