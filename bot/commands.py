@@ -16,13 +16,23 @@ _ALIASES = {
 }
 _GREETING_WORDS = (
     r"(?:hi|hello|hey|hiya|howdy|yo|hallo|hola|greetings|good (?:morning|afternoon|evening)|"
-    r"thanks|thank you|ty|cheers|ping)(?:\s+(?:there|all|everyone|bot|citebot))?"
+    r"thanks|thank you|thx|ty|cheers|ping)"
+    r"(?:\s+(?:there|all|everyone|bot|citebot|so much|a lot))?"
 )
-_GREETING = re.compile(rf"^{_GREETING_WORDS}[\s!.,?]*$", re.IGNORECASE)
+# Acknowledgements, which are also words of questions ("Great Britain", "Nice"): taken for
+# an address only before a punctuation mark ("Great, who ...?").
+_ACK_WORDS = r"(?:ok|okay|cool|great|nice|perfect|awesome|got it|i see|understood|makes sense)"
+# A message of greetings and acknowledgements only ("ok thanks", "Great, thank you!"),
+# which is short.
+_GREETING = re.compile(rf"^(?:(?:{_GREETING_WORDS}|{_ACK_WORDS})(?:[\s!.,?]+|$))+$",
+                       re.IGNORECASE)
+_GREETING_CHARS = 80
 # A greeting or an address before the question ("Hi! Who ...?", "@citebot who ...?",
 # "citebot: who ...?"): not part of what is asked.
 _ADDRESS = re.compile(
-    rf"^(?:{_GREETING_WORDS}|@[\w.-]{{1,40}}|citebot)\s*[!.,:;]?\s+(?=\S)", re.IGNORECASE
+    rf"^(?:(?:{_GREETING_WORDS}|@[\w.-]{{1,40}}|citebot)\s*[!.,:;]?|{_ACK_WORDS}\s*[!.,:;])"
+    rf"\s+(?=\S)",
+    re.IGNORECASE,
 )
 # A summary asked for in plain words: "Can you summarize X?", "Give me a summary of X",
 # "What is this article about?", "tl;dr".
@@ -94,12 +104,12 @@ def parse(text: str, *, command: str | None = None) -> Command:
     text = _without_address(clean_text(text))
     if command is not None:
         name = command_name(command)
-        if name == "ask" and (not text or _GREETING.match(text)):
+        if name == "ask" and (not text or _is_greeting(text)):
             return Command("help", "")
         if name == "summary":
             return Command(name, summary_topic(text))
         return Command(name, text if name == "ask" else "")
-    if not text or _GREETING.match(text):
+    if not text or _is_greeting(text):
         return Command("help", "")
     if _ABOUT_THE_DOCUMENTS.match(text):
         return Command("summary", "")
@@ -132,10 +142,14 @@ def summary_topic(text: str) -> str:
     return "" if _WHOLE_TOPIC.match(text) else text
 
 
+def _is_greeting(text: str) -> bool:
+    return len(text) <= _GREETING_CHARS and _GREETING.match(text) is not None
+
+
 def _without_address(text: str) -> str:
     """``text`` without the greetings and addresses it opens with (a greeting alone stays)."""
     for _ in range(3):
-        found = None if _GREETING.match(text) else _ADDRESS.match(text)
+        found = None if _is_greeting(text) else _ADDRESS.match(text)
         if found is None:
             break
         text = text[found.end() :]

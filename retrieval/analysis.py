@@ -19,7 +19,7 @@ MAX_ANALYZED_CHARS = 4000
 # A question's courtesy ("hey, ... please?", "thanks!"): never what it asks about, though
 # documents use the words too ("please report ...").
 COURTESY_WORDS = frozenset({"please", "pls", "plz", "hi", "hello", "hey", "thanks", "thank",
-                            "thx", "cheers"})
+                            "thx", "cheers", "ok", "okay"})
 
 
 _CUT_WORD = re.compile(r"[^\W_]+\Z", re.UNICODE)

@@ -33,7 +33,8 @@ async def say(core: Core, text: str, *, user: str = "u1", thread: str | None = "
                                       thread=thread, addressed=addressed, command=command))
 
 
-@pytest.mark.parametrize("text", ["", "   ", "hi", "Hello there!", "help", "/help", "thanks"])
+@pytest.mark.parametrize("text", ["", "   ", "hi", "Hello there!", "help", "/help", "thanks",
+                                  "ok thanks", "Great, thank you!", "cool", "got it, thx"])
 async def test_greetings_and_empty_text_get_help(engine: Engine, text: str) -> None:
     reply = await say(make_core(engine), text)
     assert reply.kind is ReplyKind.HELP
@@ -49,6 +50,7 @@ async def test_greetings_and_empty_text_get_help(engine: Engine, text: str) -> N
         "@citebot who posted the recording?",
         "citebot: who posted the recording?",
         "Thanks! Who posted the recording?",
+        "ok, who posted the recording?",
     ],
 )
 async def test_a_greeting_or_address_before_a_question_is_not_part_of_it(
