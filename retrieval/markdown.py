@@ -26,7 +26,6 @@ common in Python projects' docs).
 
 from __future__ import annotations
 
-import html
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
@@ -194,7 +193,9 @@ def read_inline(text: str, labels: Collection[str] = ()) -> str:
     text = _FOOTNOTE.sub("", text)
     for pattern, replacement in _EMPHASIS:
         text = pattern.sub(replacement, text)
-    if "&" in text:
+    if "&" in text and _ENTITY.search(text):
+        import html  # only here: its table of entities costs a cold start ~2 ms
+
         text = _ENTITY.sub(lambda found: html.unescape(found.group(0)), text)
     if held:
         text = _HELD.sub(lambda found: held[int(found.group(1))], text)
