@@ -350,8 +350,8 @@ def _join_lines(lines: Sequence[str], vocab: Container[str]) -> str:
 
 
 def _read_markdown(text: str, labels: Collection[str]) -> str:
-    """A joined block's text as read (:func:`retrieval.markdown.read_inline`), its spaces
-    collapsed where marks stood."""
+    """A joined block's or a heading's text as read
+    (:func:`retrieval.markdown.read_inline`), its spaces collapsed where marks stood."""
     read = read_inline(text, labels)
     return " ".join(read.split()) if read != text else text
 
@@ -391,7 +391,7 @@ def clean_document(raw: str, *, path: str, size_bytes: int | None = None) -> Doc
         if block[0].startswith("#") and len(block) == 1:
             title = block[0][1:].strip()
             if markdown:
-                title = read_inline(title, labels).strip()
+                title = _read_markdown(title, labels)
             if title:
                 merged.append((title, True))
             continue

@@ -65,7 +65,7 @@ _ROLE_TARGET = re.compile(r"^(.*?\S)\s*<[^<>]*>$")
 _IMAGE = re.compile(r"!\[([^\]]{0,300})\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 # A link whose text is only an image reads as the image (no address).
 _BADGE = re.compile(r"\[!\[([^\]]{0,300})\]\([^)\s]*(?:\s+\"[^\"]*\")?\)\]\([^)\s]*\)")
-_LINK = re.compile(r"(!?)\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"\[([^\]]{0,300})\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _REFERENCE = re.compile(r"!?\[([^\]]{1,300})\](?:\[([^\]]{0,300})\]|(?![(:]))")
 _EMPHASIS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1"), r"\2"),
@@ -220,7 +220,7 @@ def _holder(held: list[str], sources: list[str]) -> Callable[[re.Match[str]], st
 
 
 def _link_text(found: re.Match[str]) -> str:
-    text, target = found.group(2), found.group(3)
+    text, target = found.group(1), found.group(2)
     if not target.startswith(("http://", "https://")) or target == text:
         return text or target
     return f"{text} ({target})"
